@@ -1,0 +1,63 @@
+"""Demo data: the fixed logins `make run` prints and tests/benchmarks rely on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from partners import services as partner_services
+from partners.models import Partner
+
+STAFF_USERNAME = "staff"
+STAFF_EMAIL = "staff@portal.localhost"
+STAFF_PASSWORD = "staff-demo-Passw0rd!"  # noqa: S105 - demo credential, printed by make run
+PARTNER_EMAIL = "alice@acme-health.example"
+PARTNER_PASSWORD = "alice-demo-Passw0rd!"  # noqa: S105
+PARTNER_NAME = "Acme Health Plan"
+
+
+@dataclass
+class DemoResult:
+    staff: User
+    partner_user: User
+    partner: Partner
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "staff": {"username": STAFF_USERNAME, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+            "partner": {"gpid": self.partner.gpid, "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD},
+        }
+
+
+def _user(*, username: str, email: str, password: str, staff: bool = False) -> User:
+    """Create or reset a demo user with a verified primary email."""
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.email = email
+    user.is_staff = user.is_superuser = staff
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+@transaction.atomic
+def seed() -> DemoResult:
+    staff = _user(username=STAFF_USERNAME, email=STAFF_EMAIL, password=STAFF_PASSWORD, staff=True)
+    alice = _user(username="alice", email=PARTNER_EMAIL, password=PARTNER_PASSWORD)
+    partner = Partner.objects.filter(memberships__user=alice, legal_name=PARTNER_NAME).first()
+    if partner is None:
+        partner = partner_services.create_partner(
+            legal_name=PARTNER_NAME,
+            partner_type=Partner.Type.PAYER,
+            owner=alice,
+            status=Partner.Status.APPROVED,
+            by=staff,
+        )
+    return DemoResult(staff=staff, partner_user=alice, partner=partner)

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from portal import api_views, views
+
+admin.site.site_header = "CMS Health Tech Ecosystem — staff"
+admin.site.site_title = "CMS Health Tech Ecosystem staff"
+admin.site.index_title = "Partner programme administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("scopes/", views.scope_reference, name="scopes"),
+    path("status/", views.status_page, name="status"),
+    path("healthz", views.healthz, name="healthz"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/scopes", api_views.ScopeList.as_view(), name="api-scopes"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

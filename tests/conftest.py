@@ -1,0 +1,113 @@
+"""Personas, service requirements and shared fixtures.
+
+Personas: alice (owner of Acme Health Plan), bob (owner of another partner),
+staff (reviewer), viewer (alice's read-only teammate).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from partners.models import Membership, Partner
+from tests.factories import PartnerFactory, UserFactory, add_member
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _unavailable(what: str, required: bool) -> None:
+    if required:
+        pytest.fail(f"{what} is required here (REQUIRE_SERVICES/REQUIRE_BROWSER=1) but is not available")
+    pytest.skip(f"needs {what}")
+
+
+def redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    names = {m.name for m in item.iter_markers()}
+    if "postgres" in names and connection.vendor != "postgresql":
+        _unavailable("PostgreSQL (set DATABASE_URL=postgres://...)", settings.REQUIRE_SERVICES)
+    if "redis" in names and not redis_reachable():
+        _unavailable("Redis (set REDIS_URL=redis://... to a running server)", settings.REQUIRE_SERVICES)
+    if "browser" in names and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _unavailable(f"Chromium at {CHROMIUM} (apt-get install chromium)", settings.REQUIRE_BROWSER)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: Any) -> None:
+    # Human passwords use PBKDF2 in production; tests only need them to round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db: None) -> Any:
+    return UserFactory(username="alice", email="alice@acme-health.example")
+
+
+@pytest.fixture
+def acme(alice: Any) -> Any:
+    return PartnerFactory(legal_name="Acme Health Plan", owner=alice)
+
+
+@pytest.fixture
+def bob(db: None) -> Any:
+    return UserFactory(username="bob", email="bob@beta-labs.example")
+
+
+@pytest.fixture
+def beta(bob: Any) -> Any:
+    return PartnerFactory(legal_name="Beta Labs", partner_type=Partner.Type.LABORATORY, owner=bob)
+
+
+@pytest.fixture
+def viewer(acme: Partner) -> Any:
+    user = UserFactory(username="victor", email="victor@acme-health.example")
+    add_member(acme, user, Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def staff(db: None) -> Any:
+    user: Any = UserFactory(username="staff", email="staff@portal.localhost")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def _client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: Any, acme: Partner) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob: Any, beta: Partner) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def staff_client(staff: Any) -> Client:
+    return _client_for(staff)

@@ -1,0 +1,43 @@
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from partners.models import Partner
+from portal import demo
+
+
+def test_seed_demo_json_is_the_contract_and_alone_on_stdout(db, capsys):
+    call_command("seed_demo", "--json")
+    out = capsys.readouterr().out
+    data = json.loads(out)  # nothing but the JSON object on stdout
+    assert data["staff"] == {"username": "staff", "email": demo.STAFF_EMAIL, "password": demo.STAFF_PASSWORD}
+    assert data["partner"] == {"gpid": "CMS-00000001", "email": demo.PARTNER_EMAIL, "password": demo.PARTNER_PASSWORD}
+
+
+def test_seed_demo_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Partner.objects.count() == 1
+    partner = Partner.objects.get()
+    assert (partner.gpid, partner.legal_name, partner.status) == ("CMS-00000001", "Acme Health Plan", "approved")
+    assert get_user_model().objects.filter(username__in=["staff", "alice"]).count() == 2
+
+
+def test_demo_logins_work(client, db):
+    call_command("seed_demo")
+    assert client.login(username="staff", password=demo.STAFF_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+    client.logout()
+    resp = client.post("/accounts/login/", {"login": demo.PARTNER_EMAIL, "password": demo.PARTNER_PASSWORD})
+    assert resp.status_code == 302
+    assert "Acme Health Plan" in client.get("/dashboard/").content.decode()
+
+
+def test_seed_demo_refuses_production(db, settings):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION, settings.DEBUG = True, False
+    with pytest.raises(CommandError, match="refuses to run"):
+        call_command("seed_demo")
