@@ -41,6 +41,8 @@ class Partner(models.Model):
     legal_name = models.CharField(max_length=200)
     partner_type = models.CharField(max_length=32, choices=Type.choices)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # Whether the integration creates, receives or transmits PHI: then the BAA is required.
+    handles_phi = models.BooleanField("handles PHI", default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

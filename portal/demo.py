@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from legal import services as legal_services
+from legal.models import LegalDocument
 from partners import services as partner_services
 from partners.models import Partner
 
@@ -49,6 +51,7 @@ def _user(*, username: str, email: str, password: str, staff: bool = False) -> U
 
 @transaction.atomic
 def seed() -> DemoResult:
+    legal_services.publish_documents()  # normally done by migrations; harmless when already there
     staff = _user(username=STAFF_USERNAME, email=STAFF_EMAIL, password=STAFF_PASSWORD, staff=True)
     alice = _user(username="alice", email=PARTNER_EMAIL, password=PARTNER_PASSWORD)
     partner = Partner.objects.filter(memberships__user=alice, legal_name=PARTNER_NAME).first()
@@ -59,5 +62,17 @@ def seed() -> DemoResult:
             owner=alice,
             status=Partner.Status.APPROVED,
             by=staff,
+        )
+    if not partner.handles_phi:
+        partner.handles_phi = True  # a payer: claims data is PHI, so the BAA applies
+        partner.save(update_fields=["handles_phi"])
+    for kind in (LegalDocument.Kind.MNDA, LegalDocument.Kind.BAA, LegalDocument.Kind.TERMS):
+        document = LegalDocument.objects.current().get(kind=kind)
+        legal_services.accept_document(
+            partner=partner,
+            document=document,
+            signer=alice,
+            signer_name="Alice Anders",
+            signer_title="Chief Executive Officer",
         )
     return DemoResult(staff=staff, partner_user=alice, partner=partner)

@@ -52,10 +52,14 @@ def _database() -> str:
 
 
 def _cache() -> str:
-    nonce = secrets.token_hex(8)
-    cache.set("health:probe", nonce, 30)
-    if cache.get("health:probe") != nonce:
-        raise RuntimeError("cache did not return the value just written")
+    # A key per probe: concurrent probes must not overwrite each other's value.
+    key, nonce = f"health:probe:{secrets.token_hex(8)}", secrets.token_hex(8)
+    cache.set(key, nonce, 30)
+    try:
+        if cache.get(key) != nonce:
+            raise RuntimeError("cache did not return the value just written")
+    finally:
+        cache.delete(key)
     return type(caches["default"]).__name__
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("status/", views.status_page, name="status"),
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("legal.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/scopes", api_views.ScopeList.as_view(), name="api-scopes"),

@@ -57,6 +57,22 @@ def _fast_and_isolated(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _published_legal_documents(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the tables after each test, including the rows the
+    legal data migration published: publish them again (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from legal import loader
+        from legal.models import LegalDocument
+
+        loader.publish(LegalDocument)
+
+
 @pytest.fixture
 def alice(db: None) -> Any:
     return UserFactory(username="alice", email="alice@acme-health.example")

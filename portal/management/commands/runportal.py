@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 "-",
                 "--forwarded-allow-ips",
                 "127.0.0.1",
+                # gunicorn 27's control socket lives at one path per user; several servers would clash.
+                "--no-control-socket",
             ],
             "worker": [
                 os.path.join(bindir, "celery"),

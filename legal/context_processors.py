@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from legal import services
+from legal.models import Acceptance
+from partners.context import current_membership
+
+
+def agreements_banner(request: HttpRequest) -> dict[str, Any]:
+    """On dashboard pages: agreements the current partner owes (a new version included)."""
+    if not request.path.startswith("/dashboard/") or not request.user.is_authenticated:
+        return {}
+    membership = current_membership(request)
+    if membership is None:
+        return {}
+    owed = services.outstanding_documents(membership.partner)
+    if not owed:
+        return {}
+    signed_kinds = set(Acceptance.objects.for_partner(membership.partner).values_list("document__kind", flat=True))
+    return {"agreements_owed": [{"document": d, "is_update": d.kind in signed_kinds} for d in owed]}

@@ -1,0 +1,157 @@
+"""Signing, counter-signing and publishing legal documents; which ones a partner still owes."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit import services as audit
+from legal import loader
+from legal.models import Acceptance, LegalDocument, LegalDocumentQuerySet
+from partners.models import Membership, Partner
+from partners.permissions import Action, can
+from portal.request_context import RequestMeta
+
+logger = logging.getLogger(__name__)
+
+# The API error code for production credentials requested while agreements are owed.
+AGREEMENTS_REQUIRED_CODE = "legal_acceptance_required"
+
+
+class AgreementsOutstanding(Exception):
+    """The partner must sign the current versions of these documents first."""
+
+    code = AGREEMENTS_REQUIRED_CODE
+
+    def __init__(self, documents: list[LegalDocument]) -> None:
+        self.documents = documents
+        names = ", ".join(f"{d.title} v{d.version}" for d in documents)
+        super().__init__(f"Sign the current version of: {names}. Sandbox access is not affected.")
+
+
+def required_documents(partner: Partner, *, for_production: bool) -> LegalDocumentQuerySet:
+    requirements = [LegalDocument.Requirement.ALWAYS]
+    if partner.handles_phi:
+        requirements.append(LegalDocument.Requirement.PHI)
+    if for_production:
+        requirements.append(LegalDocument.Requirement.PRODUCTION)
+    return LegalDocument.objects.current().filter(requirement__in=requirements)
+
+
+def outstanding_documents(partner: Partner, *, for_production: bool = True) -> list[LegalDocument]:
+    """Current versions the partner must sign and has not (a new version counts as unsigned)."""
+    signed = Acceptance.objects.for_partner(partner).values("document_id")
+    return list(required_documents(partner, for_production=for_production).exclude(pk__in=signed))
+
+
+def ensure_production_agreements(partner: Partner) -> None:
+    """Raise :class:`AgreementsOutstanding` unless every production agreement is signed."""
+    owed = outstanding_documents(partner, for_production=True)
+    if owed:
+        raise AgreementsOutstanding(owed)
+
+
+def accept_document(
+    *,
+    partner: Partner,
+    document: LegalDocument,
+    signer: User,
+    signer_name: str,
+    signer_title: str,
+    meta: RequestMeta | None = None,
+) -> Acceptance:
+    """Record the partner's e-signature of ``document``. Signing the same version again
+    returns the existing acceptance unchanged."""
+    role = Membership.objects.filter(partner=partner, user=signer).values_list("role", flat=True).first()
+    if role is None or not can(role, Action.SIGN_AGREEMENTS):
+        raise PermissionDenied("Only an owner or admin of the organization can sign agreements.")
+    if not document.is_current:
+        raise ValidationError(f"{document.title} v{document.version} is no longer current; sign the current version.")
+    if document.requirement == LegalDocument.Requirement.NONE:
+        raise ValidationError(f"{document.title} is a template for patients and is not signed by partners.")
+    signer_name, signer_title = signer_name.strip(), signer_title.strip()
+    if not signer_name or not signer_title:
+        raise ValidationError("Type your full name and your title to sign.")
+    document.verified_body()  # never record a signature of a text that failed its integrity check
+    meta = meta or RequestMeta.system()
+    try:
+        with transaction.atomic():
+            acceptance = Acceptance.objects.create(
+                partner=partner,
+                document=document,
+                document_sha256=document.sha256,
+                signer=signer,
+                signer_name=signer_name,
+                signer_title=signer_title,
+                ip=meta.ip,
+                user_agent=meta.user_agent,
+            )
+            audit.record(
+                action="legal.accepted",
+                actor=signer,
+                partner=partner,
+                obj=acceptance,
+                meta=meta,
+                details={"document": document.kind, "version": document.version, "sha256": document.sha256},
+            )
+            transaction.on_commit(lambda: _queue_render(acceptance.pk))
+    except IntegrityError:
+        # Signed already (possibly by a concurrent request): idempotent.
+        return Acceptance.objects.get(partner=partner, document=document)
+    return acceptance
+
+
+def countersign(*, acceptance: Acceptance, by: User, meta: RequestMeta | None = None) -> Acceptance:
+    """Staff counter-signature on behalf of the Program. Idempotent."""
+    if not by.is_staff:
+        raise PermissionDenied("Only staff can counter-sign on behalf of the Program.")
+    with transaction.atomic():
+        acceptance = Acceptance.objects.select_for_update().select_related("document", "partner").get(pk=acceptance.pk)
+        if acceptance.is_countersigned:
+            return acceptance
+        acceptance.countersigned_by = by
+        acceptance.countersigner_name = by.get_full_name() or by.email or by.get_username()
+        acceptance.countersigner_title = "Authorized representative, CMS Health Tech Ecosystem Program"
+        acceptance.countersigned_at = timezone.now()
+        acceptance.save(
+            update_fields=["countersigned_by", "countersigner_name", "countersigner_title", "countersigned_at"]
+        )
+        audit.record(
+            action="legal.countersigned",
+            actor=by,
+            partner=acceptance.partner,
+            obj=acceptance,
+            meta=meta,
+            details={"document": acceptance.document.kind, "version": acceptance.document.version},
+        )
+        transaction.on_commit(lambda: _queue_render(acceptance.pk))
+    return acceptance
+
+
+def publish_documents(*, by: User | None = None) -> list[LegalDocument]:
+    """Publish catalog versions not yet in the database; audit each new version."""
+    with transaction.atomic():
+        created: list[LegalDocument] = loader.publish(LegalDocument)
+        for document in created:
+            audit.record(
+                action="legal.published",
+                actor=by,
+                obj=document,
+                details={"document": document.kind, "version": document.version, "sha256": document.sha256},
+            )
+    return created
+
+
+def _queue_render(acceptance_id: int) -> None:
+    """Pre-render the executed PDF in the background. Best effort: if the broker is
+    unreachable the signature stands and the PDF renders on first download."""
+    from legal.tasks import render_acceptance_pdf
+
+    try:
+        render_acceptance_pdf.delay(acceptance_id)
+    except Exception:
+        logger.warning("Could not queue PDF rendering for acceptance %s", acceptance_id, exc_info=True)

@@ -1,0 +1,32 @@
+"""What each team role may do. Enforced by views, the API and services alike."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from partners.models import Membership
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    MANAGE_CREDENTIALS = "manage_credentials"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+    SIGN_AGREEMENTS = "sign_agreements"
+    MANAGE_TEAM = "manage_team"
+
+
+_ALL = frozenset(Action)
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Membership.Role.OWNER: _ALL,
+    Membership.Role.ADMIN: _ALL,
+    Membership.Role.DEVELOPER: frozenset({Action.VIEW, Action.MANAGE_CREDENTIALS, Action.MANAGE_WEBHOOKS}),
+    Membership.Role.VIEWER: frozenset({Action.VIEW}),
+}
+
+
+def can(role: str, action: Action) -> bool:
+    return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def roles_that_can(action: Action) -> list[str]:
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
