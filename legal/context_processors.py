@@ -11,7 +11,10 @@ from partners.context import current_membership
 
 def agreements_banner(request: HttpRequest) -> dict[str, Any]:
     """On dashboard pages: agreements the current partner owes (a new version included)."""
-    if not request.path.startswith("/dashboard/") or not request.user.is_authenticated:
+    # Not on the agreements pages themselves: they show the same list in full.
+    if not request.path.startswith("/dashboard/") or request.path.startswith("/dashboard/legal/"):
+        return {}
+    if not request.user.is_authenticated:
         return {}
     membership = current_membership(request)
     if membership is None:

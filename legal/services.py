@@ -45,7 +45,8 @@ def required_documents(partner: Partner, *, for_production: bool) -> LegalDocume
 def outstanding_documents(partner: Partner, *, for_production: bool = True) -> list[LegalDocument]:
     """Current versions the partner must sign and has not (a new version counts as unsigned)."""
     signed = Acceptance.objects.for_partner(partner).values("document_id")
-    return list(required_documents(partner, for_production=for_production).exclude(pk__in=signed))
+    owed = required_documents(partner, for_production=for_production).exclude(pk__in=signed)
+    return list(owed.order_by("published_at", "pk"))
 
 
 def ensure_production_agreements(partner: Partner) -> None:

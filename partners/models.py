@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -37,12 +38,42 @@ class Partner(models.Model):
         HIE = "hie", "HIE / QHIN participant"
         RESEARCH = "research", "Research / analytics"
 
+    class DataDirection(models.TextChoices):
+        INBOUND = "inbound", "Inbound (we send data to the ecosystem)"
+        OUTBOUND = "outbound", "Outbound (we read data from the ecosystem)"
+        BIDIRECTIONAL = "bidirectional", "Bidirectional"
+
+    class Volume(models.TextChoices):
+        LOW = "lt_10k", "Under 10,000 requests a day"
+        MEDIUM = "10k_100k", "10,000 to 100,000 requests a day"
+        HIGH = "100k_1m", "100,000 to 1 million requests a day"
+        VERY_HIGH = "gt_1m", "Over 1 million requests a day"
+
     gpid = models.CharField("GPID", max_length=12, unique=True, editable=False)
     legal_name = models.CharField(max_length=200)
     partner_type = models.CharField(max_length=32, choices=Type.choices)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.PENDING, db_index=True)
     # Whether the integration creates, receives or transmits PHI: then the BAA is required.
     handles_phi = models.BooleanField("handles PHI", default=False)
+
+    # Organization step of the application.
+    contact_name = models.CharField(max_length=150, blank=True, default="")
+    contact_email = models.EmailField(blank=True, default="")
+    phone = models.CharField(max_length=32, blank=True, default="")
+    npi = models.CharField("NPI", max_length=10, blank=True, default="", db_index=True)
+    website = models.URLField(blank=True, default="")
+    # Integration step.
+    use_case = models.TextField(blank=True, default="")
+    requested_categories = models.JSONField(
+        default=list, blank=True, help_text="Scope categories the partner asked for at signup."
+    )
+    allowed_categories = models.JSONField(
+        default=list, blank=True, help_text="Scope categories this partner may request credentials for."
+    )
+    data_direction = models.CharField(max_length=16, choices=DataDirection.choices, blank=True, default="")
+    expected_volume = models.CharField(max_length=32, choices=Volume.choices, blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)  # null for partners created by staff
+    review_message = models.TextField(blank=True, default="", help_text="The reviewer's latest message.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,9 +81,27 @@ class Partner(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["gpid"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One application per organization: the same legal name with the same NPI is a duplicate.
+            models.UniqueConstraint(
+                Lower("legal_name"),
+                "npi",
+                condition=~models.Q(npi=""),
+                name="uniq_partner_name_npi",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.gpid})"
+
+    @property
+    def sandbox_open(self) -> bool:
+        """Synthetic-data sandbox: open from submission, closed only by rejection."""
+        return self.status != self.Status.REJECTED
+
+    @property
+    def can_go_to_production(self) -> bool:
+        return self.status == self.Status.APPROVED
 
 
 class Membership(models.Model):
@@ -88,3 +137,23 @@ class GpidCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.last_value}"
+
+
+class PartnerStatusChange(models.Model):
+    """History of a partner's review status, with who changed it and why."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=32, choices=Partner.Status.choices, blank=True, default="")
+    to_status = models.CharField(max_length=32, choices=Partner.Status.choices)
+    # Null for changes no person made (none today; kept explicit for system transitions).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.TextField(blank=True, default="")
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner.gpid}: {self.from_status or '—'} → {self.to_status}"

@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from legal import services as legal_services
 from legal.models import LegalDocument
@@ -75,4 +76,46 @@ def seed() -> DemoResult:
             signer_name="Alice Anders",
             signer_title="Chief Executive Officer",
         )
+    _other_applications(staff)
     return DemoResult(staff=staff, partner_user=alice, partner=partner)
+
+
+def _other_applications(staff: User) -> None:
+    """A pending application and a rejected one, for the review queue."""
+    pending_owner = _user(username="nora", email="nora@northwind-apps.example", password=PARTNER_PASSWORD)
+    if not Partner.objects.filter(memberships__user=pending_owner).exists():
+        partner_services.create_partner(
+            legal_name="Northwind Patient Apps",
+            partner_type=Partner.Type.PATIENT_APP,
+            owner=pending_owner,
+            status_message="Application submitted",
+            contact_name="Nora North",
+            contact_email=pending_owner.email,
+            phone="+1 202 555 0142",
+            use_case="A mobile app that lets Medicare beneficiaries see their claims and share them with caregivers.",
+            requested_categories=["smart-on-fhir"],
+            data_direction=Partner.DataDirection.OUTBOUND,
+            expected_volume=Partner.Volume.LOW,
+            handles_phi=True,
+            submitted_at=timezone.now(),
+        )
+    rejected_owner = _user(username="rex", email="rex@datamarket.example", password=PARTNER_PASSWORD)
+    if not Partner.objects.filter(memberships__user=rejected_owner).exists():
+        rejected = partner_services.create_partner(
+            legal_name="Data Market Resale LLC",
+            partner_type=Partner.Type.RESEARCH,
+            owner=rejected_owner,
+            contact_name="Rex Ray",
+            contact_email=rejected_owner.email,
+            use_case="Aggregate claims data and resell audience segments to advertisers.",
+            requested_categories=["horizon-analytics"],
+            data_direction=Partner.DataDirection.OUTBOUND,
+            expected_volume=Partner.Volume.HIGH,
+            submitted_at=timezone.now(),
+        )
+        partner_services.review_application(
+            partner=rejected,
+            decision=Partner.Status.REJECTED,
+            by=staff,
+            message="Reselling patient data for advertising is a prohibited use under the Terms of Use (section 5).",
+        )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import api_views, views
@@ -15,6 +16,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("legal.urls")),
+    path("", include("partners.urls")),
+    # Signing up means applying for an organization: allauth's own form leads to the wizard.
+    path("accounts/signup/", RedirectView.as_view(pattern_name="partners:signup", permanent=False)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/scopes", api_views.ScopeList.as_view(), name="api-scopes"),

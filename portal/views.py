@@ -11,7 +11,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from partners import dashboard as partners_dashboard
+from partners.context import current_membership
 from partners.models import Membership
+from partners.permissions import Action, can
+from partners.types import PARTNER_TYPES
 from portal import content, health
 from tokens import scopes
 from webhooks.catalog import EVENT_TYPES
@@ -29,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "content": content,
             "home_scopes": scopes.home_page_scopes(),
             "event_types": EVENT_TYPES,
+            "partner_types": PARTNER_TYPES,
         },
     )
 
@@ -82,10 +87,19 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    memberships = (
-        Membership.objects.filter(user=cast(User, request.user)).select_related("partner").order_by("partner__gpid")
-    )
-    return render(request, "portal/dashboard.html", {"memberships": memberships})
+    user = cast(User, request.user)
+    memberships = Membership.objects.filter(user=user).select_related("partner").order_by("partner__gpid")
+    current = current_membership(request)
+    context: dict[str, object] = {"memberships": memberships, "current": current}
+    if current is not None:
+        partner = current.partner
+        context.update(
+            partner=partner,
+            history=partner.status_changes.select_related("changed_by")[:20],
+            next_steps=partners_dashboard.next_steps(user=user, membership=current),
+            can_edit_application=can(current.role, Action.MANAGE_TEAM),
+        )
+    return render(request, "portal/dashboard.html", context)
 
 
 def _is_api(request: HttpRequest) -> bool:

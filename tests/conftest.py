@@ -127,3 +127,15 @@ def bob_client(bob: Any, beta: Partner) -> Client:
 @pytest.fixture
 def staff_client(staff: Any) -> Client:
     return _client_for(staff)
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Any:
+    """A real Celery worker (solo pool, in this process) on the configured broker:
+    tasks queued after commit run for real, and their emails land in mail.outbox."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker

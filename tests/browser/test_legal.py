@@ -21,7 +21,7 @@ def test_owner_signs_the_baa_and_downloads_the_executed_pdf(page, alice, acme, s
     assert_accessible(page)
     screenshot(page, "legal-index")
     sign_in(page, alice.email)
-    assert page.get_by_text("is not signed yet").first.is_visible()  # banner for owed agreements
+    assert page.get_by_text("Before new production credentials can be issued, sign:").is_visible()  # owed agreements
     page.get_by_role("link", name="Open agreements").click()
     page.get_by_role("link", name="Review and sign HIPAA Business Associate Agreement").click()
     assert page.locator("h1").inner_text() == "Sign the HIPAA Business Associate Agreement"

@@ -163,6 +163,7 @@ def test_new_version_requires_reacceptance_for_production_only(alice_client, acm
 
     html = alice_client.get("/dashboard/").content.decode()
     assert "A new version of the <strong>Mutual Non-Disclosure Agreement</strong> (v2026-09) is in force." in html
+    assert "<strong>Mutual Non-Disclosure Agreement</strong> v2026-09." in html
     assert alice_client.get("/dashboard/legal/mnda/2026-03/sign/").status_code == 404  # only the current version
     alice_client.post("/dashboard/legal/mnda/2026-09/sign/", SIGN)
     services.ensure_production_agreements(acme)

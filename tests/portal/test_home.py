@@ -28,7 +28,8 @@ def test_home_presents_the_seed_programme(client, db):
 
 def test_home_links_to_signup_and_signin_for_visitors(client, db):
     html = client.get(reverse("home")).content.decode()
-    assert reverse("account_signup") in html and reverse("account_login") in html
+    assert 'href="/signup/"' in html and reverse("account_login") in html
+    assert 'href="/partners/types/#type-clearinghouse"' in html
 
 
 def test_home_offers_the_dashboard_when_signed_in(alice_client):

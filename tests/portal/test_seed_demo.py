@@ -18,9 +18,14 @@ def test_seed_demo_json_is_the_contract_and_alone_on_stdout(db, capsys):
 def test_seed_demo_is_idempotent(db, capsys):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Partner.objects.count() == 1
-    partner = Partner.objects.get()
-    assert (partner.gpid, partner.legal_name, partner.status) == ("CMS-00000001", "Acme Health Plan", "approved")
+    assert Partner.objects.count() == 3
+    partner = Partner.objects.get(gpid="CMS-00000001")
+    assert (partner.legal_name, partner.status, partner.partner_type) == ("Acme Health Plan", "approved", "payer")
+    assert partner.memberships.get().user.email == demo.PARTNER_EMAIL
+    assert set(partner.acceptances.values_list("document__kind", flat=True)) >= {"mnda", "baa"}
+    assert Partner.objects.filter(status="pending").count() == 1
+    rejected = Partner.objects.get(status="rejected")
+    assert rejected.review_message.startswith("Reselling patient data")
     assert get_user_model().objects.filter(username__in=["staff", "alice"]).count() == 2
 
 

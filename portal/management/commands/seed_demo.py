@@ -27,6 +27,8 @@ class Command(BaseCommand):
         print(
             f"Demo data ready: partner {result.partner.legal_name} {result.partner.gpid}\n"
             f"  staff   {data['staff']['email']} / {data['staff']['password']}  (admin: {settings.SITE_URL}/admin/)\n"
-            f"  partner {data['partner']['email']} / {data['partner']['password']}",
+            f"  partner {data['partner']['email']} / {data['partner']['password']}\n"
+            "  review queue: nora@northwind-apps.example (pending) and rex@datamarket.example (rejected),"
+            " same password as the partner",
             file=sys.stderr,
         )
