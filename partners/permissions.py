@@ -14,6 +14,16 @@ class Action(StrEnum):
     SIGN_AGREEMENTS = "sign_agreements"
     MANAGE_TEAM = "manage_team"
 
+    @property
+    def label(self) -> str:
+        return {
+            "view": "View the organization",
+            "manage_credentials": "Create and revoke credentials",
+            "manage_webhooks": "Manage webhooks",
+            "sign_agreements": "Sign agreements",
+            "manage_team": "Invite and remove members",
+        }[self.value]
+
 
 _ALL = frozenset(Action)
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
