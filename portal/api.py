@@ -30,6 +30,15 @@ def error_body(detail: str, code: str, errors: dict[str, Any] | None = None) -> 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error is ``{"detail", "code"}``; field errors add ``"errors"``."""
+    from legal.services import AgreementsOutstanding
+
+    if isinstance(exc, AgreementsOutstanding):
+        body = error_body(str(exc), exc.code)
+        body["documents"] = [
+            {"kind": d.kind, "version": d.version, "title": d.title, "url": f"/legal/{d.slug}/{d.version}/"}
+            for d in exc.documents
+        ]
+        return Response(body, status=403)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -198,3 +198,26 @@ def test_render_task_fills_the_cache(acme, mnda, settings):
     )
     tasks.render_acceptance_pdf.apply(args=[acceptance.pk]).get()
     assert (settings.MEDIA_ROOT / pdf.cache_key(mnda, acceptance)).exists()
+
+
+def test_api_error_for_missing_agreements_names_code_and_documents(acme, mnda):
+    from rest_framework.permissions import AllowAny
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    class ProductionOnly(APIView):
+        permission_classes = (AllowAny,)
+
+        def post(self, request):
+            services.ensure_production_agreements(acme)
+
+    resp = ProductionOnly.as_view()(APIRequestFactory().post("/cms/tokens", {}, format="json"))
+    assert resp.status_code == 403
+    assert resp.data["code"] == "legal_acceptance_required"
+    assert "Sandbox access is not affected" in resp.data["detail"]
+    assert {
+        "kind": "mnda",
+        "version": "2026-03",
+        "title": "Mutual Non-Disclosure Agreement",
+        "url": "/legal/mnda/2026-03/",
+    } in resp.data["documents"]
