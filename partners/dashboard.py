@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from legal import services as legal_services
 from partners.models import Membership, Partner
+from tokens.models import ApiToken
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ def next_steps(*, user: User, membership: Membership) -> list[Step]:
             not owed,
             reverse("legal:dashboard"),
             "Review and sign",
+        ),
+        Step(
+            "Create a sandbox token",
+            "Synthetic data only, available while your application is reviewed.",
+            ApiToken.objects.api_keys().filter(partner=partner).exists(),
+            reverse("tokens:list") if partner.sandbox_open else "",
+            "Create a token",
         ),
         Step(
             "Turn on two-factor authentication",

@@ -192,6 +192,11 @@ def review_application(
         PartnerStatusChange.objects.create(
             partner=partner, from_status=previous, to_status=decision, changed_by=by, message=message
         )
+        if decision == Partner.Status.REJECTED:  # the sandbox closes: every credential goes
+            from tokens import services as token_services
+            from tokens.models import ApiToken
+
+            token_services.revoke_all(partner=partner, by=by, reason=ApiToken.RevokeReason.ADMIN_ACTION, meta=meta)
         audit.record(
             action=f"partner.{decision}",
             actor=by,

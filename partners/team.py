@@ -176,6 +176,17 @@ def remove_member(*, membership: Membership, by: User, meta: RequestMeta | None 
         membership = Membership.objects.select_for_update().select_related("partner", "user").get(pk=membership.pk)
         if membership.role == Membership.Role.OWNER and _owners_left(membership.partner, membership) == 0:
             raise ValidationError("The last owner cannot leave: make someone else owner first.")
+        from tokens import services as token_services
+        from tokens.models import ApiToken
+
+        # Credentials the member created stop working with their membership.
+        token_services.revoke_all(
+            partner=membership.partner,
+            by=by,
+            reason=ApiToken.RevokeReason.USER_REQUEST if leaving else ApiToken.RevokeReason.ADMIN_ACTION,
+            user=membership.user,
+            meta=meta,
+        )
         audit.record(
             action="team.left" if leaving else "team.removed",
             actor=by,

@@ -15,6 +15,9 @@ from legal import services as legal_services
 from legal.models import LegalDocument
 from partners import services as partner_services
 from partners.models import Partner
+from tokens import secrets as token_secrets
+from tokens import services as token_services
+from tokens.models import ApiToken
 
 STAFF_USERNAME = "staff"
 STAFF_EMAIL = "staff@portal.localhost"
@@ -29,11 +32,13 @@ class DemoResult:
     staff: User
     partner_user: User
     partner: Partner
+    api_token: str
 
     def as_json(self) -> dict[str, Any]:
         return {
             "staff": {"username": STAFF_USERNAME, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
             "partner": {"gpid": self.partner.gpid, "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD},
+            "api_token": self.api_token,
         }
 
 
@@ -77,7 +82,31 @@ def seed() -> DemoResult:
             signer_title="Chief Executive Officer",
         )
     _other_applications(staff)
-    return DemoResult(staff=staff, partner_user=alice, partner=partner)
+    return DemoResult(staff=staff, partner_user=alice, partner=partner, api_token=_demo_token(partner, alice))
+
+
+DEMO_TOKEN_SCOPES = ["cms.partner.read", "cms.partner.write", "cms.fhir.r4.read", "cms.pipeline.read", "cms.sdk.read"]
+
+
+def _demo_token(partner: Partner, owner: User) -> str:
+    """The demo sandbox API token. Its secret is derived from SECRET_KEY so every run
+    prints the same working token (seed_demo refuses to run in production)."""
+    from django.conf import settings
+
+    seed = f"demo-api-token:{settings.SECRET_KEY}".encode()
+    expected = token_secrets.generate(token_secrets.ENV_PREFIX["sandbox"], seed=seed)
+    if not ApiToken.objects.active().filter(lookup=expected.lookup).exists():
+        ApiToken.objects.filter(lookup=expected.lookup).delete()  # revoked or expired earlier: issue it again
+        token_services.create_api_token(
+            partner=partner,
+            name="demo token",
+            scopes=DEMO_TOKEN_SCOPES,
+            environment="sandbox",
+            expires_in_days=None,
+            by=owner,
+            seed=seed,
+        )
+    return expected.full
 
 
 def _other_applications(staff: User) -> None:

@@ -31,6 +31,10 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 _DEV_SECRET = "dev-only-not-secret-3f9c1f0e2b7a4d58a6c1e0d9b8a7f6e5d4c3b2a1"  # noqa: S105 - laptop default
 SECRET_KEY = env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default=_DEV_SECRET)
 
+# Key for the HMAC-SHA256 of API tokens and client secrets at rest (derived from
+# SECRET_KEY when unset). Rotating it invalidates every issued credential.
+CREDENTIAL_HASH_KEY = env.str("CREDENTIAL_HASH_KEY", default="")
+
 # Public base URL of the portal: issuer of tokens, links in emails, CSRF origins.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "CMS Health Tech Ecosystem"

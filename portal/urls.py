@@ -12,11 +12,13 @@ admin.site.index_title = "Partner programme administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("scopes/", views.scope_reference, name="scopes"),
+    path("sdks/", views.sdk_catalog, name="sdks"),
     path("status/", views.status_page, name="status"),
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("legal.urls")),
     path("", include("partners.urls")),
+    path("", include("tokens.urls")),
     # Signing up means applying for an organization: allauth's own form leads to the wizard.
     path("accounts/signup/", RedirectView.as_view(pattern_name="partners:signup", permanent=False)),
     path("accounts/", include("allauth.urls")),

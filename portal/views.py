@@ -16,7 +16,7 @@ from partners.context import current_membership
 from partners.models import Membership
 from partners.permissions import Action, can
 from partners.types import PARTNER_TYPES
-from portal import content, health
+from portal import content, health, sdks
 from tokens import scopes
 from webhooks.catalog import EVENT_TYPES
 
@@ -55,6 +55,24 @@ def scope_reference(request: HttpRequest) -> HttpResponse:
             "categories": scopes.CATEGORIES_BY_SLUG.values(),
             "query": query,
             "category": category,
+        },
+    )
+
+
+@require_GET
+def sdk_catalog(request: HttpRequest) -> HttpResponse:
+    language = request.GET.get("language", "")
+    if language not in sdks.LANGUAGES:
+        language = ""
+    groups = sdks.grouped(language)
+    return render(
+        request,
+        "portal/sdks.html",
+        {
+            "groups": groups,
+            "found": sum(len(g.sdks) for g in groups),
+            "languages": sdks.LANGUAGES.items(),
+            "language": language,
         },
     )
 

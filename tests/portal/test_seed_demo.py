@@ -13,6 +13,29 @@ def test_seed_demo_json_is_the_contract_and_alone_on_stdout(db, capsys):
     data = json.loads(out)  # nothing but the JSON object on stdout
     assert data["staff"] == {"username": "staff", "email": demo.STAFF_EMAIL, "password": demo.STAFF_PASSWORD}
     assert data["partner"] == {"gpid": "CMS-00000001", "email": demo.PARTNER_EMAIL, "password": demo.PARTNER_PASSWORD}
+    assert data["api_token"].startswith("cms_sk_sandbox_")
+
+
+def test_seed_demo_api_token_is_stable_and_works(db, capsys):
+    from rest_framework.test import APIClient
+
+    from tokens.models import ApiToken
+
+    call_command("seed_demo", "--json")
+    first = json.loads(capsys.readouterr().out)["api_token"]
+    call_command("seed_demo", "--json")
+    assert json.loads(capsys.readouterr().out)["api_token"] == first
+    token = ApiToken.objects.get(name="demo token")
+    assert token.scopes == [
+        "cms.fhir.r4.read",
+        "cms.pipeline.read",
+        "cms.sdk.read",
+        "cms.partner.read",
+        "cms.partner.write",
+    ]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")
+    assert api.get("/cms/tokens").status_code == 200
 
 
 def test_seed_demo_is_idempotent(db, capsys):

@@ -1,0 +1,96 @@
+"""API tokens and short-lived management tokens."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def new_token_id() -> str:
+    return "tok_" + pysecrets.token_urlsafe(12)
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).exclude(expires_at__lte=now)
+
+    def api_keys(self) -> ApiTokenQuerySet:
+        return self.filter(kind=ApiToken.Kind.API)
+
+
+class ApiToken(models.Model):
+    class Environment(models.TextChoices):
+        SANDBOX = "sandbox", "Sandbox"
+        PRODUCTION = "production", "Production"
+
+    class Kind(models.TextChoices):
+        API = "api", "API token"
+        MANAGEMENT = "management", "Management session (partner-login)"
+
+    class RevokeReason(models.TextChoices):
+        # The seed's partner.token.revoked reasons, exactly.
+        USER_REQUEST = "user_request", "Revoked by the partner"
+        ADMIN_ACTION = "admin_action", "Revoked by staff"
+        EXPIRED = "expired", "Expired"
+        COMPROMISED = "compromised", "Reported compromised"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_token_id, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="api_tokens")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.API)
+    name = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list)
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    prefix = models.CharField(max_length=32, help_text="Recognisable, non-secret start of the token.")
+    lookup = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Null: never expires (sandbox only) / never used / not revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=16, choices=RevokeReason.choices, blank=True, default="")
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["partner", "kind", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+    def revoked_payload(self) -> dict[str, Any]:
+        """The seed's partner.token.revoked payload."""
+        revoked_at = self.revoked_at or timezone.now()
+        return {
+            "token_id": self.public_id,
+            "partner_gpid": self.partner.gpid,
+            "revoked_at": revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "reason": self.revoked_reason,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.public_id,
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "environment": self.environment,
+            "prefix": self.prefix,
+            "created_at": _iso(self.created_at),
+            "expires_at": _iso(self.expires_at),
+            "last_used_at": _iso(self.last_used_at),
+        }
+
+
+def _iso(value: Any) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None

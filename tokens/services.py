@@ -1,0 +1,151 @@
+"""Issuing and revoking API tokens; one code path for the dashboard, the API and admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit
+from legal import services as legal_services
+from partners.models import Membership, Partner
+from partners.permissions import Action, can
+from portal.request_context import RequestMeta
+from tokens import rules, secrets
+from tokens.models import ApiToken
+from webhooks import services as webhooks
+
+MAX_ACTIVE_TOKENS = 50
+DEFAULT_EXPIRY_DAYS = 90
+MAX_EXPIRY_DAYS = 365
+MANAGEMENT_TTL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown exactly once, never stored
+
+
+def create_api_token(
+    *,
+    partner: Partner,
+    name: str,
+    scopes: list[str],
+    environment: str,
+    expires_in_days: int | None,
+    by: User,
+    meta: RequestMeta | None = None,
+    seed: bytes | None = None,
+) -> IssuedToken:
+    role = Membership.objects.filter(partner=partner, user=by).values_list("role", flat=True).first()
+    if role is None or not can(role, Action.MANAGE_CREDENTIALS):
+        raise PermissionDenied("Your role cannot create credentials.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name, e.g. “claims-sync worker”."})
+    if environment not in ApiToken.Environment.values:
+        raise ValidationError({"environment": "Choose sandbox or production."})
+    if environment == ApiToken.Environment.PRODUCTION:
+        legal_services.ensure_production_agreements(partner)
+        raise ValidationError(
+            {"environment": "Production credentials are issued after go-live approval; use the sandbox until then."}
+        )
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise ValidationError({"expires_in_days": f"Choose between 1 and {MAX_EXPIRY_DAYS} days, or none (sandbox)."})
+    clean_scopes = rules.validate_api_token_scopes(partner, scopes)
+    generated = secrets.generate(secrets.ENV_PREFIX[environment], seed=seed)
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)  # serialises the limit check
+        if not locked.sandbox_open:
+            raise PermissionDenied("This organization's application was declined; credentials cannot be issued.")
+        active = ApiToken.objects.api_keys().active().filter(partner=partner).count()
+        if active >= MAX_ACTIVE_TOKENS:
+            raise ValidationError(
+                f"{partner.legal_name} already has {MAX_ACTIVE_TOKENS} active tokens; revoke unused ones first."
+            )
+        token = ApiToken.objects.create(
+            partner=partner,
+            name=name[:100],
+            scopes=clean_scopes,
+            environment=environment,
+            prefix=generated.display_prefix,
+            lookup=generated.lookup,
+            secret_hash=secrets.hash_secret(generated.full),
+            created_by=by,
+            expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        audit.record(
+            action="token.created",
+            actor=by,
+            partner=partner,
+            obj=token,
+            meta=meta,
+            details={"name": token.name, "scopes": clean_scopes, "environment": environment},
+        )
+    return IssuedToken(token=token, secret=generated.full)
+
+
+def revoke_api_token(*, token: ApiToken, by: User | None, reason: str, meta: RequestMeta | None = None) -> ApiToken:
+    """Revoke now and announce it to the partner's webhooks. Idempotent."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("partner").get(pk=token.pk)
+        if token.revoked_at is not None:
+            return token
+        token.revoked_at = timezone.now()
+        token.revoked_reason = reason
+        token.save(update_fields=["revoked_at", "revoked_reason"])
+        audit.record(
+            action="token.revoked", actor=by, partner=token.partner, obj=token, meta=meta, details={"reason": reason}
+        )
+        if token.kind == ApiToken.Kind.API:
+            webhooks.emit(partner=token.partner, type="partner.token.revoked", payload=token.revoked_payload())
+    return token
+
+
+def revoke_all(
+    *, partner: Partner, by: User | None, reason: str, user: User | None = None, meta: RequestMeta | None = None
+) -> int:
+    """Revoke every active credential of the partner (or only those ``user`` created)."""
+    tokens = ApiToken.objects.active().filter(partner=partner)
+    if user is not None:
+        tokens = tokens.filter(created_by=user)
+    count = 0
+    for token in tokens:
+        revoke_api_token(token=token, by=by, reason=reason, meta=meta)
+        count += 1
+    return count
+
+
+def issue_management_token(*, membership: Membership, meta: RequestMeta | None = None) -> IssuedToken:
+    """A 15-minute bearer for the management API, scoped to the member's role."""
+    scopes = ["cms.partner.read"]
+    if can(membership.role, Action.MANAGE_CREDENTIALS):
+        scopes.append("cms.partner.write")
+    generated = secrets.generate(secrets.MANAGEMENT_PREFIX)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            partner=membership.partner,
+            kind=ApiToken.Kind.MANAGEMENT,
+            name=f"partner-login {membership.user.email}",
+            scopes=scopes,
+            environment=ApiToken.Environment.SANDBOX,
+            prefix=generated.display_prefix,
+            lookup=generated.lookup,
+            secret_hash=secrets.hash_secret(generated.full),
+            created_by=membership.user,
+            expires_at=timezone.now() + MANAGEMENT_TTL,
+        )
+        audit.record(
+            action="account.api_login",
+            actor=membership.user,
+            partner=membership.partner,
+            obj=token,
+            meta=meta,
+            details={"scopes": scopes},
+        )
+    return IssuedToken(token=token, secret=generated.full)
