@@ -12,8 +12,8 @@ from django.utils import timezone
 from audit import services as audit
 from legal import loader
 from legal.models import Acceptance, LegalDocument, LegalDocumentQuerySet
-from partners.models import Membership, Partner
-from partners.permissions import Action, can
+from partners.models import Partner
+from partners.permissions import Action, require
 from portal.request_context import RequestMeta
 
 logger = logging.getLogger(__name__)
@@ -67,9 +67,12 @@ def accept_document(
 ) -> Acceptance:
     """Record the partner's e-signature of ``document``. Signing the same version again
     returns the existing acceptance unchanged."""
-    role = Membership.objects.filter(partner=partner, user=signer).values_list("role", flat=True).first()
-    if role is None or not can(role, Action.SIGN_AGREEMENTS):
-        raise PermissionDenied("Only an owner or admin of the organization can sign agreements.")
+    require(
+        partner=partner,
+        user=signer,
+        action=Action.SIGN_AGREEMENTS,
+        message="Only an owner or admin of the organization can sign agreements.",
+    )
     if not document.is_current:
         raise ValidationError(f"{document.title} v{document.version} is no longer current; sign the current version.")
     if document.requirement == LegalDocument.Requirement.NONE:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from partners.models import Membership
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+
+from partners.models import Membership, Partner
 
 
 class Action(StrEnum):
@@ -40,3 +43,16 @@ def can(role: str, action: Action) -> bool:
 
 def roles_that_can(action: Action) -> list[str]:
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
+def role_of(partner: Partner, user: User) -> str | None:
+    role: str | None = Membership.objects.filter(partner=partner, user=user).values_list("role", flat=True).first()
+    return role
+
+
+def require(*, partner: Partner, user: User, action: Action, message: str) -> str:
+    """The user's role in ``partner``; ``PermissionDenied(message)`` unless it may ``action``."""
+    role = role_of(partner, user)
+    if role is None or not can(role, action):
+        raise PermissionDenied(message)
+    return role

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from partners.models import GpidCounter, Membership, Partner, PartnerStatusChange
+from partners.permissions import Action, require
 from partners.types import TYPES_BY_CODE
 from portal.request_context import RequestMeta
 
@@ -232,9 +233,12 @@ def resubmit_application(
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
         if partner.status != Partner.Status.CHANGES_REQUESTED:
             raise ValidationError("Only an application with changes requested can be resubmitted.")
-        role = Membership.objects.filter(partner=partner, user=by).values_list("role", flat=True).first()
-        if role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
-            raise ValidationError("Only an owner or admin can resubmit the application.")
+        require(
+            partner=partner,
+            user=by,
+            action=Action.MANAGE_TEAM,
+            message="Only an owner or admin can resubmit the application.",
+        )
         type_def = TYPES_BY_CODE[changes.get("partner_type", partner.partner_type)]
         outside = set(changes.get("capabilities", [])) - set(type_def.allowance)
         if outside:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from partners.models import Invitation, Membership, Partner
-from partners.permissions import Action, can
+from partners.permissions import Action, require
 from portal.request_context import RequestMeta
 
 logger = logging.getLogger(__name__)
@@ -23,16 +23,10 @@ INVITATION_DAYS = 7
 _SALT = "partners.invitation"
 
 
-def _role_of(partner: Partner, user: User) -> str | None:
-    role: str | None = Membership.objects.filter(partner=partner, user=user).values_list("role", flat=True).first()
-    return role
-
-
 def _require_team_manager(partner: Partner, user: User) -> str:
-    role = _role_of(partner, user)
-    if role is None or not can(role, Action.MANAGE_TEAM):
-        raise PermissionDenied("Only an owner or admin can manage the team.")
-    return role
+    return require(
+        partner=partner, user=user, action=Action.MANAGE_TEAM, message="Only an owner or admin can manage the team."
+    )
 
 
 def _check_grant(granter_role: str, role: str) -> None:

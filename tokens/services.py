@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit import services as audit
 from legal import services as legal_services
 from partners.models import Membership, Partner
-from partners.permissions import Action, can
+from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
 from tokens import rules, secrets
 from tokens.models import ApiToken
@@ -42,9 +42,7 @@ def create_api_token(
     meta: RequestMeta | None = None,
     seed: bytes | None = None,
 ) -> IssuedToken:
-    role = Membership.objects.filter(partner=partner, user=by).values_list("role", flat=True).first()
-    if role is None or not can(role, Action.MANAGE_CREDENTIALS):
-        raise PermissionDenied("Your role cannot create credentials.")
+    require(partner=partner, user=by, action=Action.MANAGE_CREDENTIALS, message="Your role cannot create credentials.")
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, e.g. “claims-sync worker”."})
