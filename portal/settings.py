@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "formtools",
+    "oauth2_provider",
     "portal",
     "audit",
     "partners",
@@ -173,6 +174,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 30.0},
+    "clear-expired-oauth-tokens": {"task": "tokens.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
 }
 
 # --- Auth and accounts ---------------------------------------------------------------
@@ -289,6 +291,41 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# --- OAuth 2.0 (django-oauth-toolkit) ---------------------------------------------------
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "tokens.OAuthClient"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "tokens.oauth.Validator",
+    "SCOPES_BACKEND_CLASS": "tokens.oauth.CatalogScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,  # 60 minutes
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 60,  # 60 days, rotated on use
+    "ROTATE_REFRESH_TOKEN": True,
+    "PKCE_REQUIRED": True,
+    "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": 1000,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Loopback http redirect URIs are for sandbox apps on a laptop; production is https only.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+    # RFC 9700 (OAuth 2.0 Security BCP): enforce every recommendation django-oauth-toolkit
+    # can enforce: no implicit or password grant, S256 PKCE only, no tokens in query
+    # strings, ``iss`` in authorization responses, only token checksums stored at rest,
+    # refresh-token rotation with reuse detection, exact redirect URI matching.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
 
 # --- REST API ------------------------------------------------------------------------------
 

@@ -7,12 +7,14 @@ lookup and a constant-time hash comparison.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from oauth2_provider.models import AccessToken
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -49,7 +51,9 @@ class InvalidToken(exceptions.AuthenticationFailed):
 def resolve(raw: str) -> Principal:
     parsed = secrets.parse(raw)
     if parsed is None:
-        raise InvalidToken("The bearer token is malformed or mistyped (its checksum does not match).")
+        if raw.startswith(("cms_sk_", "cms_mt_")):
+            raise InvalidToken("The bearer token is malformed or mistyped (its checksum does not match).")
+        return _resolve_oauth(raw)
     token = ApiToken.objects.select_related("partner", "created_by").filter(lookup=parsed.lookup).first()
     if token is None or not secrets.matches(parsed.full, token.secret_hash):
         raise InvalidToken("The bearer token is not valid.")
@@ -67,6 +71,32 @@ def resolve(raw: str) -> Principal:
         environment=token.environment,
         credential_id=token.public_id,
         kind=token.kind,
+    )
+
+
+def _resolve_oauth(raw: str) -> Principal:
+    """An OAuth 2.0 access token issued by /oauth/token."""
+    checksum = hashlib.sha256(raw.encode()).hexdigest()
+    access = (
+        AccessToken.objects.select_related("application__partner", "application__created_by")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if access is None:
+        raise InvalidToken("The bearer token is not valid.")
+    if access.is_expired():
+        raise InvalidToken("The bearer token has expired.")
+    client = access.application
+    if client is None or client.disabled_at is not None:
+        raise InvalidToken("The bearer token was revoked.")
+    return Principal(
+        partner=client.partner,
+        user=access.user or client.created_by,
+        scopes=frozenset(access.scope.split()),
+        environment=client.environment,
+        credential_id=f"oauth:{client.client_id}",
+        kind="oauth",
+        client_id=client.client_id,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
 
 
 def new_token_id() -> str:
@@ -94,3 +95,58 @@ class ApiToken(models.Model):
 
 def _iso(value: Any) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+class OAuthClientQuerySet(models.QuerySet["OAuthClient"]):
+    def active(self) -> OAuthClientQuerySet:
+        return self.filter(disabled_at__isnull=True)
+
+
+class OAuthClient(AbstractApplication):
+    """A partner's OAuth 2.0 client (django-oauth-toolkit's Application, swapped in).
+
+    Client secrets are random and high-entropy, so they are stored as an HMAC-SHA256
+    (``hmac$<hex>``, see :mod:`tokens.secrets`), not with Django's slow password hasher:
+    that keeps the token endpoint fast and makes wrong-secret floods cheap to refuse.
+    """
+
+    class AuthMethod(models.TextChoices):
+        BASIC = "client_secret_basic", "client_secret_basic (HTTP Basic)"
+        POST = "client_secret_post", "client_secret_post (form body)"
+        PRIVATE_KEY_JWT = "private_key_jwt", "private_key_jwt (signed JWT assertion)"
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="oauth_clients")
+    environment = models.CharField(
+        max_length=16, choices=ApiToken.Environment.choices, default=ApiToken.Environment.SANDBOX
+    )
+    scopes = models.JSONField(default=list, help_text="Scopes this client may request.")
+    token_endpoint_auth_method = models.CharField(max_length=32, choices=AuthMethod.choices, default=AuthMethod.BASIC)
+    secret_prefix = models.CharField(max_length=16, blank=True, default="", help_text="First characters of the secret.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Null while the client works; set when the partner or staff disable it.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OAuthClientQuerySet.as_manager()
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        ordering: ClassVar[list[str]] = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    def revoked_payload(self) -> dict[str, Any]:
+        """partner.token.revoked for a disabled client: token_id is the client id."""
+        when = self.disabled_at or timezone.now()
+        return {
+            "token_id": self.client_id,
+            "partner_gpid": self.partner.gpid,
+            "revoked_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "reason": ApiToken.RevokeReason.USER_REQUEST,
+        }

@@ -6,12 +6,21 @@ from django.core.exceptions import ValidationError
 
 from partners.models import Partner
 from tokens import scopes as catalog
-from tokens.scope_data import API_KEY
+from tokens.scope_data import API_KEY, OAUTH2
 
 
 def validate_api_token_scopes(partner: Partner, requested: list[str]) -> list[str]:
     """The requested scopes, de-duplicated in catalog order, or a ValidationError naming
     each refused scope and why."""
+    return _validate(partner, requested, API_KEY, "API tokens")
+
+
+def validate_client_scopes(partner: Partner, requested: list[str]) -> list[str]:
+    """Scopes an OAuth 2.0 client_credentials client may register."""
+    return _validate(partner, requested, OAUTH2, "OAuth 2.0 clients")
+
+
+def _validate(partner: Partner, requested: list[str], method: str, kind: str) -> list[str]:
     if not requested:
         raise ValidationError({"scopes": "Choose at least one scope."})
     problems = []
@@ -20,9 +29,9 @@ def validate_api_token_scopes(partner: Partner, requested: list[str]) -> list[st
         scope = catalog.get(code)
         if scope is None:
             problems.append(f"{code}: unknown scope (see /scopes/).")
-        elif API_KEY not in scope.auth_methods:
+        elif method not in scope.auth_methods:
             methods = " or ".join(scope.auth_methods)
-            problems.append(f"{code}: not available to API tokens (needs {methods}).")
+            problems.append(f"{code}: not available to {kind} (needs {methods}).")
         elif scope.category not in allowed:
             name = catalog.CATEGORIES_BY_SLUG[scope.category].name
             problems.append(f"{code}: the {name} category is not in your organization's allowance.")
@@ -32,8 +41,8 @@ def validate_api_token_scopes(partner: Partner, requested: list[str]) -> list[st
     return sorted(dict.fromkeys(requested), key=order.__getitem__)
 
 
-def api_token_choices(partner: Partner) -> list[catalog.CategoryGroup]:
-    """Scopes the partner can put on an API token, grouped by category."""
+def choices(partner: Partner, method: str = API_KEY) -> list[catalog.CategoryGroup]:
+    """Scopes the partner can put on a credential using ``method``, grouped by category."""
     allowed = set(partner.allowed_categories)
-    usable = tuple(s for s in catalog.SCOPES_BY_CODE.values() if API_KEY in s.auth_methods and s.category in allowed)
+    usable = tuple(s for s in catalog.SCOPES_BY_CODE.values() if method in s.auth_methods and s.category in allowed)
     return catalog.grouped(usable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets as pysecrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from audit import services as audit
 from legal import services as legal_services
@@ -16,7 +18,8 @@ from partners.models import Membership, Partner
 from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
 from tokens import rules, secrets
-from tokens.models import ApiToken
+from tokens.models import ApiToken, OAuthClient
+from tokens.oauth import store_client_secret
 from webhooks import services as webhooks
 
 MAX_ACTIVE_TOKENS = 50
@@ -108,13 +111,18 @@ def revoke_api_token(*, token: ApiToken, by: User | None, reason: str, meta: Req
 def revoke_all(
     *, partner: Partner, by: User | None, reason: str, user: User | None = None, meta: RequestMeta | None = None
 ) -> int:
-    """Revoke every active credential of the partner (or only those ``user`` created)."""
+    """Revoke every active credential of the partner (or only those ``user`` created):
+    API tokens and OAuth clients alike."""
     tokens = ApiToken.objects.active().filter(partner=partner)
+    clients = OAuthClient.objects.active().filter(partner=partner)
     if user is not None:
-        tokens = tokens.filter(created_by=user)
+        tokens, clients = tokens.filter(created_by=user), clients.filter(created_by=user)
     count = 0
     for token in tokens:
         revoke_api_token(token=token, by=by, reason=reason, meta=meta)
+        count += 1
+    for client in clients:
+        disable_oauth_client(client=client, by=by, reason=reason, meta=meta)
         count += 1
     return count
 
@@ -147,3 +155,88 @@ def issue_management_token(*, membership: Membership, meta: RequestMeta | None =
             details={"scopes": scopes},
         )
     return IssuedToken(token=token, secret=generated.full)
+
+
+@dataclass(frozen=True)
+class IssuedClient:
+    client: OAuthClient
+    secret: str  # shown exactly once, never stored
+
+
+def create_oauth_client(
+    *,
+    partner: Partner,
+    name: str,
+    scopes: list[str],
+    auth_method: str = OAuthClient.AuthMethod.BASIC,
+    by: User,
+    meta: RequestMeta | None = None,
+) -> IssuedClient:
+    """Register a confidential client_credentials client (sandbox)."""
+    require(partner=partner, user=by, action=Action.MANAGE_CREDENTIALS, message="Your role cannot create credentials.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the client a name, e.g. “nightly claims export”."})
+    if auth_method not in (OAuthClient.AuthMethod.BASIC, OAuthClient.AuthMethod.POST):
+        raise ValidationError({"token_endpoint_auth_method": "Choose client_secret_basic or client_secret_post."})
+    clean_scopes = rules.validate_client_scopes(partner, scopes)
+    secret = pysecrets.token_urlsafe(36)
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        if not locked.sandbox_open:
+            raise PermissionDenied("This organization's application was declined; credentials cannot be issued.")
+        if OAuthClient.objects.active().filter(partner=partner).count() >= MAX_ACTIVE_TOKENS:
+            raise ValidationError(f"{partner.legal_name} already has {MAX_ACTIVE_TOKENS} active OAuth clients.")
+        client = OAuthClient.objects.create(
+            partner=partner,
+            name=name[:255],
+            client_type=OAuthClient.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=OAuthClient.GRANT_CLIENT_CREDENTIALS,
+            hash_client_secret=False,  # we store our own keyed hash (tokens.oauth)
+            client_secret=store_client_secret(secret),
+            secret_prefix=secret[:6],
+            scopes=clean_scopes,
+            token_endpoint_auth_method=auth_method,
+            created_by=by,
+        )
+        audit.record(
+            action="oauth_client.created",
+            actor=by,
+            partner=partner,
+            obj=client,
+            meta=meta,
+            client_id=client.client_id,
+            details={"name": client.name, "scopes": clean_scopes},
+        )
+    return IssuedClient(client=client, secret=secret)
+
+
+def disable_oauth_client(
+    *,
+    client: OAuthClient,
+    by: User | None,
+    reason: str = ApiToken.RevokeReason.USER_REQUEST,
+    meta: RequestMeta | None = None,
+) -> OAuthClient:
+    """Disable a client and revoke its tokens at once; announce it. Idempotent."""
+    with transaction.atomic():
+        client = OAuthClient.objects.select_for_update().select_related("partner").get(pk=client.pk)
+        if client.disabled_at is not None:
+            return client
+        client.disabled_at = timezone.now()
+        client.save(update_fields=["disabled_at"])
+        AccessToken.objects.filter(application=client).delete()
+        RefreshToken.objects.filter(application=client, revoked__isnull=True).update(revoked=client.disabled_at)
+        audit.record(
+            action="oauth_client.disabled",
+            actor=by,
+            partner=client.partner,
+            obj=client,
+            meta=meta,
+            client_id=client.client_id,
+            details={"reason": reason},
+        )
+        webhooks.emit(
+            partner=client.partner, type="partner.token.revoked", payload={**client.revoked_payload(), "reason": reason}
+        )
+    return client

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
+from oauth2_provider import views as oauth
 
-from tokens import api, views
+from tokens import api, client_views, views
 
 app_name = "tokens"
 
@@ -10,4 +11,9 @@ urlpatterns = [
     path("cms/tokens/<str:token_id>", api.TokenDetail.as_view(), name="api-detail"),
     path("dashboard/tokens/", views.token_list, name="list"),
     path("dashboard/tokens/<str:token_id>/revoke/", views.token_revoke, name="revoke"),
+    path("dashboard/apps/", client_views.client_list, name="clients"),
+    path("dashboard/apps/<str:client_id>/disable/", client_views.client_disable, name="client-disable"),
+    # The OAuth 2.0 endpoints answer with and without a trailing slash (a POST never redirects).
+    re_path(r"^oauth/token/?$", oauth.TokenView.as_view(), name="oauth-token"),
+    re_path(r"^oauth/revoke/?$", oauth.RevokeTokenView.as_view(), name="oauth-revoke"),
 ]

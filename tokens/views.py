@@ -44,7 +44,7 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.groups = rules.api_token_choices(partner)
+        self.groups = rules.choices(partner)
         field = self.fields["scopes"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
         field.choices = [(s.code, s.code) for g in self.groups for s in g.scopes]

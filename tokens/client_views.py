@@ -1,0 +1,101 @@
+"""Dashboard pages for OAuth 2.0 clients: list, register (secret shown once), disable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from partners.context import partner_view
+from partners.models import Membership, Partner
+from partners.permissions import Action, can
+from portal.request_context import RequestMeta
+from tokens import rules, services
+from tokens.models import OAuthClient
+from tokens.scope_data import OAUTH2
+
+NEW_CLIENT_SESSION_KEY = "tokens:new-client"
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “nightly claims export”.")
+    scopes = forms.MultipleChoiceField(
+        label="Scopes", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one scope."}
+    )
+    auth_method = forms.ChoiceField(
+        label="Client authentication",
+        choices=[
+            (OAuthClient.AuthMethod.BASIC, "client_secret_basic (HTTP Basic, recommended)"),
+            (OAuthClient.AuthMethod.POST, "client_secret_post (in the form body)"),
+        ],
+        widget=forms.RadioSelect,
+        initial=OAuthClient.AuthMethod.BASIC,
+    )
+
+    def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = rules.choices(partner, OAUTH2)
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
+        field.choices = [(s.code, s.code) for g in self.groups for s in g.scopes]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.VIEW)
+def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    partner = membership.partner
+    manage = can(membership.role, Action.MANAGE_CREDENTIALS)
+    form = ClientForm(request.POST or None, partner=partner)
+    issued = request.session.pop(NEW_CLIENT_SESSION_KEY, None)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("Your role cannot create credentials.")
+        if form.is_valid():
+            try:
+                created = services.create_oauth_client(
+                    partner=partner,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    auth_method=form.cleaned_data["auth_method"],
+                    by=membership.user,
+                    meta=RequestMeta.of(request),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                request.session[NEW_CLIENT_SESSION_KEY] = {
+                    "name": created.client.name,
+                    "client_id": created.client.client_id,
+                    "secret": created.secret,
+                }
+                return redirect("tokens:clients")
+    return render(
+        request,
+        "tokens/clients.html",
+        {
+            "partner": partner,
+            "form": form,
+            "manage": manage,
+            "issued": issued,
+            "clients": OAuthClient.objects.active().filter(partner=partner).order_by("-created"),
+            "checked": set(form["scopes"].value() or []),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_CREDENTIALS)
+def client_disable(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
+    client = get_object_or_404(OAuthClient.objects.active().filter(partner=membership.partner), client_id=client_id)
+    if request.method == "GET":
+        return render(request, "tokens/client_disable.html", {"client": client})
+    services.disable_oauth_client(client=client, by=membership.user, meta=RequestMeta.of(request))
+    messages.success(request, f"OAuth client “{client.name}” disabled; its tokens no longer work.")
+    return redirect("tokens:clients")
