@@ -250,8 +250,7 @@ def resubmit_application(
                 setattr(partner, field, value.strip() if isinstance(value, str) else value)
         if "capabilities" in changes:
             partner.requested_categories = sorted(changes["capabilities"])
-        if partner.partner_type != before["partner_type"]:
-            partner.allowed_categories = list(type_def.allowance)
+        # The allowance stays as staff left it; the reviewer adjusts it when deciding.
         partner.status = Partner.Status.PENDING
         partner.submitted_at = timezone.now()
         partner.save()

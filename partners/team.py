@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from partners.models import Invitation, Membership, Partner
-from partners.permissions import Action, require
+from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
 
 logger = logging.getLogger(__name__)
@@ -141,13 +141,16 @@ def change_role(*, membership: Membership, role: str, by: User, meta: RequestMet
     if membership.role == Membership.Role.OWNER and granter_role != Membership.Role.OWNER:
         raise PermissionDenied("Only an owner can change an owner's role.")
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("partner").get(pk=membership.pk)
+        Partner.objects.select_for_update().get(pk=membership.partner_id)
+        membership = Membership.objects.select_for_update(of=("self",)).select_related("partner").get(pk=membership.pk)
         demoting_owner = membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER
         if demoting_owner and _owners_left(membership.partner, membership) == 0:
             raise ValidationError("The organization needs at least one owner: make someone else owner first.")
         previous = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        if not can(role, Action.MANAGE_TEAM):
+            _withdraw_invitations_from(membership)
         audit.record(
             action="team.role_changed",
             actor=by,
@@ -167,7 +170,11 @@ def remove_member(*, membership: Membership, by: User, meta: RequestMeta | None 
         if membership.role == Membership.Role.OWNER and by_role != Membership.Role.OWNER:
             raise PermissionDenied("Only an owner can remove an owner.")
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("partner", "user").get(pk=membership.pk)
+        # Lock the partner first: concurrent removals of two owners queue up instead of deadlocking.
+        Partner.objects.select_for_update().get(pk=membership.partner_id)
+        membership = (
+            Membership.objects.select_for_update(of=("self",)).select_related("partner", "user").get(pk=membership.pk)
+        )
         if membership.role == Membership.Role.OWNER and _owners_left(membership.partner, membership) == 0:
             raise ValidationError("The last owner cannot leave: make someone else owner first.")
         from tokens import services as token_services
@@ -189,7 +196,15 @@ def remove_member(*, membership: Membership, by: User, meta: RequestMeta | None 
             meta=meta,
             details={"user": membership.user.email, "role": membership.role},
         )
+        _withdraw_invitations_from(membership)
         membership.delete()
+
+
+def _withdraw_invitations_from(membership: Membership) -> None:
+    """Pending invitations sent by someone who can no longer invite stop working."""
+    Invitation.objects.pending().filter(partner=membership.partner, invited_by=membership.user).update(
+        revoked_at=timezone.now()
+    )
 
 
 def _queue_invitation_email(invitation_id: int) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -39,6 +40,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             for d in exc.documents
         ]
         return Response(body, status=403)
+    if isinstance(exc, RequestDataTooBig):
+        limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        return Response(error_body(f"The request body is larger than {limit_kib} KiB.", "request_too_large"), 413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

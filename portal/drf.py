@@ -6,10 +6,12 @@ defining ``APIView``: this module must not import ``rest_framework.views``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -17,6 +19,16 @@ from portal.request_context import client_ip
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
+
+
+class SafeJSONParser(JSONParser):
+    """JSON, refusing absurd nesting with a 400 instead of a RecursionError (a 500)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
 
 
 class Pagination(LimitOffsetPagination):

@@ -60,16 +60,22 @@ def _fast_and_isolated(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _published_legal_documents(request: pytest.FixtureRequest) -> None:
     """Transactional tests flush the tables after each test, including the rows the
-    legal data migration published: publish them again (idempotent)."""
+    legal data migration published; any later database test on that worker would find
+    none. Publish them again when missing (idempotent)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
     )
     if transactional:
         request.getfixturevalue("transactional_db")
-        from legal import loader
-        from legal.models import LegalDocument
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    from legal import loader
+    from legal.models import LegalDocument
 
+    if not LegalDocument.objects.exists():
         loader.publish(LegalDocument)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import authenticate
@@ -19,12 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from partners.models import Membership
+from partners.permissions import Action, require
 from portal.request_context import RequestMeta, client_ip
-from tokens import services
+from tokens import rules, services
 from tokens.auth import REALM, BearerAuthentication, HasScopes, Principal
 from tokens.models import ApiToken
 
-LOGIN_FAILURES_ALLOWED = 5
+LOGIN_FAILURES_ALLOWED = 5  # per email, between successful sign-ins
+LOGIN_ATTEMPTS_PER_IP = 20  # per client address, every attempt counts
 LOGIN_LOCKOUT_SECONDS = 300
 
 
@@ -93,12 +97,22 @@ class PartnerLogin(APIView):
         body = LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         email = body.validated_data["email"].lower()
-        keys = [f"partner-login:email:{email}", f"partner-login:ip:{client_ip(request._request)}"]
-        if any(cache.get(k, 0) >= LOGIN_FAILURES_ALLOWED * (4 if ":ip:" in k else 1) for k in keys):
-            raise exceptions.Throttled(LOGIN_LOCKOUT_SECONDS, "Too many failed sign-ins; wait and try again.")
+        # Count the attempt before checking the password, atomically, so parallel guesses
+        # cannot slip past the limit. Per email: failures since the last success. Per IP:
+        # every attempt, successful or not (an attacker's own logins must not reset it).
+        email_key = f"partner-login:email:{email}"
+        ip_key = f"partner-login:ip:{client_ip(request._request)}"
+        if _bump(email_key) > LOGIN_FAILURES_ALLOWED or _bump(ip_key) > LOGIN_ATTEMPTS_PER_IP:
+            raise exceptions.Throttled(LOGIN_LOCKOUT_SECONDS, "Too many sign-in attempts; wait and try again.")
         user = authenticate(request._request, email=email, password=body.validated_data["password"])
         if user is None or not user.is_active:
-            return self._fail(keys, "Wrong email or password.")
+            raise exceptions.AuthenticationFailed("Wrong email or password.")
+        if allauth_settings.EMAIL_VERIFICATION == allauth_settings.EmailVerificationMethod.MANDATORY and not (
+            EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+        ):
+            raise exceptions.PermissionDenied(
+                "Verify your email address first (use the link we emailed you).", code="email_not_verified"
+            )
         totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
         if totp is not None:
             code = body.validated_data.get("otp", "")
@@ -107,14 +121,13 @@ class PartnerLogin(APIView):
                     "This account uses two-factor authentication: send “otp”.", code="mfa_required"
                 )
             if not TOTP(totp).validate_code(code):
-                return self._fail(keys, "Wrong two-factor code.")
+                raise exceptions.AuthenticationFailed("Wrong two-factor code.")
         memberships = Membership.objects.filter(user=user).select_related("partner").order_by("partner__gpid")
         gpid = body.validated_data.get("partner_gpid")
         membership = next((m for m in memberships if not gpid or m.partner.gpid == gpid), None)
         if membership is None:
             raise exceptions.PermissionDenied("This account is not a member of that partner organization.")
-        for key in keys:
-            cache.delete(key)
+        cache.delete(email_key)
         issued = services.issue_management_token(membership=membership, meta=RequestMeta.of(request._request))
         return Response(
             {
@@ -126,11 +139,14 @@ class PartnerLogin(APIView):
             }
         )
 
-    def _fail(self, keys: list[str], message: str) -> Response:
-        for key in keys:
-            cache.add(key, 0, LOGIN_LOCKOUT_SECONDS)
-            cache.incr(key)
-        raise exceptions.AuthenticationFailed(message)
+
+def _bump(key: str) -> int:
+    cache.add(key, 0, LOGIN_LOCKOUT_SECONDS)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, LOGIN_LOCKOUT_SECONDS)
+        return 1
 
 
 class PartnerAPIView(GenericAPIView[Any]):
@@ -142,6 +158,19 @@ class PartnerAPIView(GenericAPIView[Any]):
     def principal(self) -> Principal:
         assert isinstance(self.request.auth, Principal)  # noqa: S101 - HasScopes guarantees it
         return self.request.auth
+
+    def require_manager(self) -> None:
+        """The person behind the credential must still be allowed to manage credentials
+        (roles change after a token is issued)."""
+        try:
+            require(
+                partner=self.principal.partner,
+                user=self.principal.user,
+                action=Action.MANAGE_CREDENTIALS,
+                message="The member behind this credential can no longer manage credentials.",
+            )
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
 
 
 class TokenList(PartnerAPIView):
@@ -158,6 +187,20 @@ class TokenList(PartnerAPIView):
     def post(self, request: Request) -> Response:
         body = CreateTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        self.require_manager()
+        try:  # an impossible scope gets the specific 400 first
+            rules.validate_api_token_scopes(self.principal.partner, body.validated_data["scopes"])
+        except ValidationError as exc:
+            raise _as_api_error(exc) from exc
+        if self.principal.kind != "management":
+            # A credential cannot mint a more powerful one: only scopes it holds itself.
+            beyond = [s for s in body.validated_data["scopes"] if s not in self.principal.scopes]
+            if beyond:
+                raise exceptions.PermissionDenied(
+                    f"This credential cannot grant scopes it does not hold: {', '.join(beyond)}. "
+                    "Use a management token from /cms/partner-login, or the dashboard.",
+                    code="scope_escalation",
+                )
         try:
             issued = services.create_api_token(
                 partner=self.principal.partner,
@@ -175,6 +218,7 @@ class TokenDetail(PartnerAPIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: str) -> Response:
+        self.require_manager()
         token = get_object_or_404(
             ApiToken.objects.api_keys().active().filter(partner=self.principal.partner), public_id=token_id
         )

@@ -21,6 +21,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from partners.models import Partner
+from tokens import scopes as catalog
 from tokens import secrets
 from tokens.models import ApiToken
 
@@ -48,6 +49,13 @@ class InvalidToken(exceptions.AuthenticationFailed):
     default_code = "invalid_token"
 
 
+def within_allowance(partner: Partner, scopes: list[str]) -> frozenset[str]:
+    """Scopes still inside the partner's allowance: when staff narrow it, existing
+    credentials lose the removed categories at once."""
+    allowed = set(partner.allowed_categories)
+    return frozenset(s for s in scopes if (d := catalog.get(s)) is not None and d.category in allowed)
+
+
 def resolve(raw: str) -> Principal:
     parsed = secrets.parse(raw)
     if parsed is None:
@@ -67,7 +75,7 @@ def resolve(raw: str) -> Principal:
     return Principal(
         partner=token.partner,
         user=token.created_by,
-        scopes=frozenset(token.scopes),
+        scopes=within_allowance(token.partner, token.scopes),
         environment=token.environment,
         credential_id=token.public_id,
         kind=token.kind,
@@ -92,7 +100,7 @@ def _resolve_oauth(raw: str) -> Principal:
     return Principal(
         partner=client.partner,
         user=access.user or client.created_by,
-        scopes=frozenset(access.scope.split()),
+        scopes=within_allowance(client.partner, access.scope.split()),
         environment=client.environment,
         credential_id=f"oauth:{client.client_id}",
         kind="oauth",

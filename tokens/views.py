@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from legal.services import AgreementsOutstanding
 from partners.context import partner_view
 from partners.models import Membership, Partner
 from partners.permissions import Action, can
@@ -80,6 +81,8 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                     by=membership.user,
                     meta=RequestMeta.of(request),
                 )
+            except AgreementsOutstanding as exc:
+                form.add_error("environment", str(exc))
             except (ValidationError, PermissionDenied) as exc:
                 _attach(form, exc)
             else:

@@ -92,3 +92,27 @@ def test_user_without_partner_is_redirected_from_partner_pages(db):
     client = Client()
     client.force_login(UserFactory())
     assert client.get("/dashboard/application/")["Location"] == "/dashboard/"
+
+
+def test_resubmission_keeps_the_allowance_staff_set(alice_client, acme, staff):
+    acme.status = Partner.Status.PENDING
+    acme.allowed_categories = ["fhir-platform", "cms-partners", "partner-management"]
+    acme.save()
+    services.review_application(partner=acme, decision="changes_requested", by=staff, message="Fix the type.")
+    alice_client.post(
+        "/dashboard/application/edit/",
+        {
+            "org-legal_name": "Acme Health Plan",
+            "org-partner_type": "provider",
+            "org-contact_name": "Alice Anders",
+            "org-contact_email": "alice@acme-health.example",
+            "org-phone": "+1 202 555 0100",
+            "integ-use_case": "Provider Access API for attributed patients.",
+            "integ-capabilities": ["fhir-platform"],
+            "integ-data_direction": "outbound",
+            "integ-expected_volume": "lt_10k",
+        },
+    )
+    acme.refresh_from_db()
+    assert acme.partner_type == "provider" and acme.status == "pending"
+    assert acme.allowed_categories == ["fhir-platform", "cms-partners", "partner-management"]

@@ -176,3 +176,15 @@ def test_permission_matrix(acme, role):
         assert (resp.status_code in (200, 302)) == expected_ok, (role, method, path, resp.status_code)
         if not expected_ok:
             assert resp.status_code == 403
+
+
+def test_invitations_die_with_the_inviters_authority(acme):
+    admin = UserFactory()
+    membership = add_member(acme, admin, Membership.Role.ADMIN)
+    invitation = team.invite_member(partner=acme, email="friend@evil.example", role="admin", by=admin)
+    owner = acme.memberships.get(role="owner").user
+    team.remove_member(membership=membership, by=owner)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    with pytest.raises(Exception, match="withdrawn"):
+        team.invitation_from_token(team.token_for(invitation))

@@ -38,7 +38,7 @@ def test_missing_scope_is_403_naming_it(api, issue):
 
 
 def test_create_list_and_revoke_through_the_api(api, issue, acme):
-    admin = issue()
+    admin = issue(scopes=["cms.partner.read", "cms.partner.write", "cms.fhir.r4.read", "cms.pipeline.read"])
     bearer(api, admin.secret)
     resp = api.post(
         "/cms/tokens",
@@ -149,3 +149,86 @@ def test_partner_login_requires_totp_when_enabled(api, alice, acme):
 def test_anonymous_gets_401_never_data(api, db, path):
     resp = api.get(path) if path == "/cms/tokens" else api.delete(path)
     assert resp.status_code == 401
+
+
+def test_a_token_cannot_mint_a_more_powerful_one(api, issue):
+    narrow = issue(scopes=["cms.partner.write"])
+    resp = bearer(api, narrow.secret).post("/cms/tokens", {"name": "x", "scopes": ["cms.fhir.r4.read"]}, format="json")
+    assert resp.status_code == 403 and resp.json()["code"] == "scope_escalation"
+    assert "cms.fhir.r4.read" in resp.json()["detail"]
+
+
+def test_a_demoted_member_s_token_can_no_longer_manage(api, acme):
+    from partners.models import Membership
+    from tests.factories import UserFactory, add_member
+    from tokens import services
+
+    dev = UserFactory()
+    membership = add_member(acme, dev, Membership.Role.DEVELOPER)
+    theirs = services.create_api_token(
+        partner=acme,
+        name="dev",
+        scopes=["cms.partner.read", "cms.partner.write"],
+        environment="sandbox",
+        expires_in_days=30,
+        by=dev,
+    )
+    owners = services.create_api_token(
+        partner=acme,
+        name="owner",
+        scopes=["cms.sdk.read"],
+        environment="sandbox",
+        expires_in_days=30,
+        by=acme.memberships.get(role="owner").user,
+    )
+    membership.role = Membership.Role.VIEWER
+    membership.save()
+    resp = bearer(api, theirs.secret).delete(f"/cms/tokens/{owners.token.public_id}")
+    assert resp.status_code == 403
+    owners.token.refresh_from_db()
+    assert owners.token.revoked_at is None
+
+
+def test_narrowing_the_allowance_removes_scopes_from_existing_tokens(api, issue, acme):
+    issued = issue(scopes=["cms.partner.read", "cms.fhir.r4.read"])
+    acme.allowed_categories = ["partner-management"]
+    acme.save()
+    from tokens.auth import resolve
+
+    assert resolve(issued.secret).scopes == frozenset({"cms.partner.read"})
+
+
+def test_partner_login_ip_limit_is_not_reset_by_the_attackers_own_login(api, alice, acme, monkeypatch):
+    from tests.factories import PartnerFactory, UserFactory
+    from tokens import api as token_api
+
+    monkeypatch.setattr(token_api, "LOGIN_ATTEMPTS_PER_IP", 6)
+    attacker = UserFactory(email="mallory@evil.example")
+    PartnerFactory(owner=attacker)
+    statuses = []
+    for n in range(8):
+        email, password = (attacker.email, PASSWORD) if n % 3 == 2 else (f"victim{n}@example.org", "guess")
+        statuses.append(
+            api.post("/cms/partner-login", {"email": email, "password": password}, format="json").status_code
+        )
+    assert statuses[-1] == 429 and statuses.count(429) == 2
+
+
+def test_partner_login_requires_a_verified_email_when_mandatory(api, alice, acme, settings):
+    from allauth.account import app_settings
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=alice).update(verified=False)
+    monkey = app_settings.EmailVerificationMethod.MANDATORY
+    settings.ACCOUNT_EMAIL_VERIFICATION = monkey
+    resp = api.post("/cms/partner-login", {"email": alice.email, "password": PASSWORD}, format="json")
+    assert resp.status_code == 403 and resp.json()["code"] == "email_not_verified"
+
+
+def test_absurd_nesting_is_400_and_huge_bodies_are_413(api, db):
+    deep = "[" * 50000 + "]" * 50000
+    resp = api.post("/cms/partner-login", deep, content_type="application/json")
+    assert resp.status_code == 400 and resp.json()["code"] == "parse_error"
+    big = '{"email": "' + "a" * (2 * 1024 * 1024) + '"}'
+    resp = api.post("/cms/partner-login", big, content_type="application/json")
+    assert resp.status_code == 413 and resp.json()["code"] == "request_too_large"

@@ -181,3 +181,12 @@ def test_expired_tokens_are_not_listed(issue, alice_client):
     token = issue(name="expired-one").token
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert "expired-one" not in alice_client.get("/dashboard/tokens/").content.decode()
+
+
+def test_dashboard_production_request_names_the_missing_agreements(alice_client, acme):
+    resp = alice_client.post(
+        "/dashboard/tokens/", {"name": "prod", "scopes": ["cms.sdk.read"], "environment": "production", "expiry": "30"}
+    )
+    assert resp.status_code == 200
+    assert "Sign the current version of: Mutual Non-Disclosure Agreement v2026-03" in resp.content.decode()
+    assert not ApiToken.objects.exists()
