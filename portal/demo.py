@@ -33,12 +33,14 @@ class DemoResult:
     partner_user: User
     partner: Partner
     api_token: str
+    oauth_client: dict[str, str]
 
     def as_json(self) -> dict[str, Any]:
         return {
             "staff": {"username": STAFF_USERNAME, "email": STAFF_EMAIL, "password": STAFF_PASSWORD},
             "partner": {"gpid": self.partner.gpid, "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD},
             "api_token": self.api_token,
+            "oauth_client": self.oauth_client,
         }
 
 
@@ -82,7 +84,13 @@ def seed() -> DemoResult:
             signer_title="Chief Executive Officer",
         )
     _other_applications(staff)
-    return DemoResult(staff=staff, partner_user=alice, partner=partner, api_token=_demo_token(partner, alice))
+    return DemoResult(
+        staff=staff,
+        partner_user=alice,
+        partner=partner,
+        api_token=_demo_token(partner, alice),
+        oauth_client=_demo_oauth_client(partner, alice),
+    )
 
 
 DEMO_TOKEN_SCOPES = ["cms.partner.read", "cms.partner.write", "cms.fhir.r4.read", "cms.pipeline.read", "cms.sdk.read"]
@@ -148,3 +156,35 @@ def _other_applications(staff: User) -> None:
             by=staff,
             message="Reselling patient data for advertising is a prohibited use under the Terms of Use (section 5).",
         )
+
+
+DEMO_CLIENT_ID = "demo-client-credentials"
+DEMO_CLIENT_SCOPES = ["cms.partner.read", "cms.fhir.r4.read", "cms.pipeline.read", "cms.sdk.read"]
+
+
+def _demo_oauth_client(partner: Partner, owner: User) -> dict[str, str]:
+    """A client_credentials client with a secret derived from SECRET_KEY (demo only)."""
+    import hashlib
+
+    from django.conf import settings
+
+    from tokens.models import OAuthClient
+    from tokens.oauth import store_client_secret
+
+    secret = hashlib.sha256(f"demo-oauth-client:{settings.SECRET_KEY}".encode()).hexdigest()
+    OAuthClient.objects.update_or_create(
+        client_id=DEMO_CLIENT_ID,
+        defaults={
+            "partner": partner,
+            "name": "demo client_credentials",
+            "client_type": OAuthClient.CLIENT_CONFIDENTIAL,
+            "authorization_grant_type": OAuthClient.GRANT_CLIENT_CREDENTIALS,
+            "hash_client_secret": False,
+            "client_secret": store_client_secret(secret),
+            "secret_prefix": secret[:6],
+            "scopes": DEMO_CLIENT_SCOPES,
+            "created_by": owner,
+            "disabled_at": None,
+        },
+    )
+    return {"client_id": DEMO_CLIENT_ID, "client_secret": secret, "scope": " ".join(DEMO_CLIENT_SCOPES)}

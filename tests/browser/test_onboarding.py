@@ -85,6 +85,13 @@ def test_apply_review_and_approve(page, celery_worker):
     assert page.get_by_text("Pending review").first.is_visible()
     assert page.get_by_text("Sandbox open").is_visible()
     screenshot(page, "dashboard-pending")
+    # The sandbox is open while the application is reviewed: create a token right away.
+    page.get_by_role("link", name="Create a token").click()
+    page.get_by_label("Name").fill("first sandbox call")
+    page.get_by_label("cms.fhir.r4.read").check()
+    page.get_by_role("button", name="Create token").click()
+    assert page.locator("#new-token").inner_text().startswith("cms_sk_sandbox_")
+    page.goto("/dashboard/")
     sign_out(page)
 
     page.goto("/admin/login/")

@@ -14,6 +14,18 @@ def test_seed_demo_json_is_the_contract_and_alone_on_stdout(db, capsys):
     assert data["staff"] == {"username": "staff", "email": demo.STAFF_EMAIL, "password": demo.STAFF_PASSWORD}
     assert data["partner"] == {"gpid": "CMS-00000001", "email": demo.PARTNER_EMAIL, "password": demo.PARTNER_PASSWORD}
     assert data["api_token"].startswith("cms_sk_sandbox_")
+    assert data["oauth_client"]["client_id"] == "demo-client-credentials"
+    assert {"cms.fhir.r4.read", "cms.sdk.read"} <= set(data["oauth_client"]["scope"].split())
+
+
+def test_seed_demo_oauth_client_obtains_a_token(db, capsys, client):
+    import base64
+
+    call_command("seed_demo", "--json")
+    oauth = json.loads(capsys.readouterr().out)["oauth_client"]
+    auth = base64.b64encode(f"{oauth['client_id']}:{oauth['client_secret']}".encode()).decode()
+    resp = client.post("/oauth/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {auth}")
+    assert resp.status_code == 200 and set(resp.json()["scope"].split()) == set(oauth["scope"].split())
 
 
 def test_seed_demo_api_token_is_stable_and_works(db, capsys):
