@@ -161,6 +161,7 @@ def issue_management_token(*, membership: Membership, meta: RequestMeta | None =
 class IssuedClient:
     client: OAuthClient
     secret: str  # shown exactly once, never stored
+    registration_token: str = ""  # RFC 7592 registration access token, shown once
 
 
 def create_oauth_client(
@@ -171,6 +172,7 @@ def create_oauth_client(
     auth_method: str = OAuthClient.AuthMethod.BASIC,
     by: User,
     meta: RequestMeta | None = None,
+    with_registration_token: bool = False,
 ) -> IssuedClient:
     """Register a confidential client_credentials client (sandbox)."""
     require(partner=partner, user=by, action=Action.MANAGE_CREDENTIALS, message="Your role cannot create credentials.")
@@ -181,6 +183,7 @@ def create_oauth_client(
         raise ValidationError({"token_endpoint_auth_method": "Choose client_secret_basic or client_secret_post."})
     clean_scopes = rules.validate_client_scopes(partner, scopes)
     secret = pysecrets.token_urlsafe(36)
+    registration_token = pysecrets.token_urlsafe(32) if with_registration_token else ""
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
         if not locked.sandbox_open:
@@ -198,6 +201,7 @@ def create_oauth_client(
             scopes=clean_scopes,
             token_endpoint_auth_method=auth_method,
             created_by=by,
+            registration_token_hash=secrets.hash_secret(registration_token) if registration_token else "",
         )
         audit.record(
             action="oauth_client.created",
@@ -208,7 +212,7 @@ def create_oauth_client(
             client_id=client.client_id,
             details={"name": client.name, "scopes": clean_scopes},
         )
-    return IssuedClient(client=client, secret=secret)
+    return IssuedClient(client=client, secret=secret, registration_token=registration_token)
 
 
 def disable_oauth_client(
@@ -238,5 +242,31 @@ def disable_oauth_client(
         )
         webhooks.emit(
             partner=client.partner, type="partner.token.revoked", payload={**client.revoked_payload(), "reason": reason}
+        )
+    return client
+
+
+def update_oauth_client(
+    *, client: OAuthClient, name: str, scopes: list[str], by: User | None, meta: RequestMeta | None = None
+) -> OAuthClient:
+    """RFC 7592 update: name and scopes (within the catalog and allowance)."""
+    clean_scopes = rules.validate_client_scopes(client.partner, scopes)
+    if not name.strip():
+        raise ValidationError({"client_name": "client_name cannot be empty."})
+    with transaction.atomic():
+        client = OAuthClient.objects.select_for_update().get(pk=client.pk)
+        before = {"name": client.name, "scopes": client.scopes}
+        client.name, client.scopes = name.strip()[:255], clean_scopes
+        client.save(update_fields=["name", "scopes", "updated"])
+        if set(clean_scopes) < set(before["scopes"]):  # narrowed: tokens with removed scopes go
+            AccessToken.objects.filter(application=client).delete()
+        audit.record(
+            action="oauth_client.updated",
+            actor=by,
+            partner=client.partner,
+            obj=client,
+            meta=meta,
+            client_id=client.client_id,
+            details={"before": before, "scopes": clean_scopes},
         )
     return client

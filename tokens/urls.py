@@ -1,13 +1,15 @@
 from django.urls import path, re_path
 from oauth2_provider import views as oauth
 
-from tokens import api, client_views, views
+from tokens import api, client_views, registration, views
 
 app_name = "tokens"
 
 urlpatterns = [
     path("cms/partner-login", api.PartnerLogin.as_view(), name="partner-login"),
     path("cms/tokens", api.TokenList.as_view(), name="api-list"),
+    path("cms/oauth/register", registration.Register.as_view(), name="register"),
+    path("cms/oauth/register/<str:client_id>", registration.ClientConfiguration.as_view(), name="register-client"),
     path("cms/tokens/<str:token_id>", api.TokenDetail.as_view(), name="api-detail"),
     path("dashboard/tokens/", views.token_list, name="list"),
     path("dashboard/tokens/<str:token_id>/revoke/", views.token_revoke, name="revoke"),

@@ -1,0 +1,89 @@
+"""RFC 7591 registration and RFC 7592 management at /cms/oauth/register."""
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD
+from tests.tokens.conftest import bearer
+from tokens.models import OAuthClient
+
+
+@pytest.fixture
+def manager(api, alice, acme):
+    body = api.post("/cms/partner-login", {"email": alice.email, "password": PASSWORD}, format="json").json()
+    return bearer(api, body["access_token"])
+
+
+METADATA = {
+    "client_name": "nightly export",
+    "scope": "cms.fhir.r4.read cms.sdk.read",
+    "grant_types": ["client_credentials"],
+    "token_endpoint_auth_method": "client_secret_basic",
+}
+
+
+def test_register_returns_rfc7591_client_information(manager, client):
+    resp = manager.post("/cms/oauth/register", METADATA, format="json")
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["client_secret_expires_at"] == 0 and body["grant_types"] == ["client_credentials"]
+    assert body["scope"] == "cms.fhir.r4.read cms.sdk.read"
+    assert body["registration_client_uri"].endswith(f"/cms/oauth/register/{body['client_id']}")
+    auth = base64.b64encode(f"{body['client_id']}:{body['client_secret']}".encode()).decode()
+    token = client.post("/oauth/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {auth}")
+    assert token.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"client_name": ""}, "client_name is required"),
+        ({"grant_types": ["authorization_code"]}, "grant_types must be"),
+        ({"token_endpoint_auth_method": "none"}, "token_endpoint_auth_method must be one of"),
+        ({"scope": "launch/patient"}, "not available to OAuth 2.0 clients"),
+        ({"scope": ""}, "scope is required"),
+    ],
+)
+def test_bad_metadata_is_invalid_client_metadata(manager, change, fragment):
+    resp = manager.post("/cms/oauth/register", {**METADATA, **change}, format="json")
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "invalid_client_metadata" and fragment in resp.json()["error_description"]
+    assert not OAuthClient.objects.exists()
+
+
+def test_redirect_uris_are_refused_and_non_objects_are_400(manager):
+    resp = manager.post("/cms/oauth/register", {**METADATA, "redirect_uris": ["https://x.example/cb"]}, format="json")
+    assert resp.json()["error"] == "invalid_redirect_uri"
+    assert manager.post("/cms/oauth/register", ["not", "an", "object"], format="json").status_code == 400
+
+
+def test_registration_needs_a_write_credential(api, db):
+    assert api.post("/cms/oauth/register", METADATA, format="json").status_code == 401
+
+
+def test_rfc7592_read_update_delete_with_the_registration_token(manager):
+    body = manager.post("/cms/oauth/register", METADATA, format="json").json()
+    uri = f"/cms/oauth/register/{body['client_id']}"
+    rat = bearer(APIClient(), body["registration_access_token"])
+    assert rat.get(uri).json()["client_name"] == "nightly export"
+    updated = rat.put(
+        uri,
+        {**METADATA, "client_id": body["client_id"], "client_name": "export v2", "scope": "cms.sdk.read"},
+        format="json",
+    )
+    assert updated.status_code == 200 and updated.json()["scope"] == "cms.sdk.read"
+    assert rat.delete(uri).status_code == 204
+    assert OAuthClient.objects.get(client_id=body["client_id"]).disabled_at is not None
+    assert rat.get(uri).status_code == 401
+
+
+def test_another_clients_or_wrong_registration_token_is_401(manager):
+    first = manager.post("/cms/oauth/register", METADATA, format="json").json()
+    second = manager.post("/cms/oauth/register", METADATA, format="json").json()
+    other = bearer(APIClient(), second["registration_access_token"])
+    resp = other.get(f"/cms/oauth/register/{first['client_id']}")
+    assert resp.status_code == 401 and "WWW-Authenticate" in resp
+    assert bearer(APIClient(), "nope").delete(f"/cms/oauth/register/{first['client_id']}").status_code == 401
+    assert OAuthClient.objects.get(client_id=first["client_id"]).disabled_at is None
