@@ -31,11 +31,19 @@ class ClientForm(forms.Form):
     auth_method = forms.ChoiceField(
         label="Client authentication",
         choices=[
-            (OAuthClient.AuthMethod.BASIC, "client_secret_basic (HTTP Basic, recommended)"),
+            (OAuthClient.AuthMethod.BASIC, "client_secret_basic (HTTP Basic)"),
             (OAuthClient.AuthMethod.POST, "client_secret_post (in the form body)"),
+            (OAuthClient.AuthMethod.PRIVATE_KEY_JWT, "private_key_jwt (signed assertion, no shared secret)"),
         ],
         widget=forms.RadioSelect,
         initial=OAuthClient.AuthMethod.BASIC,
+    )
+    jwks = forms.CharField(
+        label="Public keys (JWK Set)",
+        required=False,
+        widget=forms.Textarea({"rows": 5, "spellcheck": "false"}),
+        help_text='For private_key_jwt only: {"keys": [...]} with RSA (2048+ bits, RS384) or EC P-384 (ES384) '
+        "public keys. Sign assertions with aud = this portal's /oauth/token and exp at most 5 minutes ahead.",
     )
 
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
@@ -66,6 +74,7 @@ def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                     auth_method=form.cleaned_data["auth_method"],
                     by=membership.user,
                     meta=RequestMeta.of(request),
+                    jwks=form.cleaned_data["jwks"] or None,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 
+from tokens import jwt_auth, secrets
 from tokens import scopes as catalog
-from tokens import secrets
+
+log = logging.getLogger(__name__)
 
 HMAC_PREFIX = "hmac$"
 
@@ -19,6 +22,46 @@ def store_client_secret(raw: str) -> str:
 
 
 class Validator(OAuth2Validator):
+    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        """client_secret_basic, client_secret_post or private_key_jwt — each client only by
+        the method it registered."""
+        if getattr(request, "client_assertion", None) is not None or getattr(request, "client_assertion_type", None):
+            return self._authenticate_private_key_jwt(request)
+        if self._authenticate_basic_auth(request):
+            method = "client_secret_basic"
+        elif self._authenticate_request_body(request):
+            method = "client_secret_post"
+        else:
+            return False
+        if request.client.token_endpoint_auth_method != method:
+            log.info(
+                "Client %s used %s but registered %s",
+                request.client.client_id,
+                method,
+                request.client.token_endpoint_auth_method,
+            )
+            request.client = None
+            return False
+        return True
+
+    def _authenticate_private_key_jwt(self, request: Any) -> bool:
+        if getattr(request, "client_assertion_type", None) != jwt_auth.ASSERTION_TYPE:
+            return False
+        assertion = getattr(request, "client_assertion", None) or ""
+        try:
+            client_id = jwt_auth.unverified_issuer(assertion)
+            client = self._load_application(client_id, request)
+            uses_jwt = client is not None and client.token_endpoint_auth_method == jwt_auth.AUTH_METHOD
+            if client is None or not uses_jwt or not client.jwks:
+                raise jwt_auth.AssertionRejected("no private_key_jwt client with that id")
+            jwt_auth.verify(assertion, client_id=client_id, jwks=client.jwks)
+        except jwt_auth.AssertionRejected as exc:
+            log.info("private_key_jwt refused: %s", exc)
+            request.client = None
+            return False
+        request.client_id = client_id
+        return True
+
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         if stored_secret.startswith(HMAC_PREFIX):
             return secrets.matches(provided_secret or "", stored_secret.removeprefix(HMAC_PREFIX))

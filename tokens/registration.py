@@ -21,7 +21,7 @@ from tokens.auth import REALM
 from tokens.models import OAuthClient
 
 SUPPORTED_GRANTS = ["client_credentials"]
-SUPPORTED_AUTH = [OAuthClient.AuthMethod.BASIC, OAuthClient.AuthMethod.POST]
+SUPPORTED_AUTH = [OAuthClient.AuthMethod.BASIC, OAuthClient.AuthMethod.POST, OAuthClient.AuthMethod.PRIVATE_KEY_JWT]
 
 
 def metadata_error(description: str, code: str = "invalid_client_metadata", status_code: int = 400) -> Response:
@@ -58,6 +58,8 @@ def _parse(body: Any, *, partial_name: str | None = None) -> tuple[str, list[str
     method = body.get("token_endpoint_auth_method", OAuthClient.AuthMethod.BASIC)
     if method not in SUPPORTED_AUTH:
         return metadata_error(f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}.")
+    if body.get("jwks_uri"):
+        return metadata_error("jwks_uri is not accepted yet: send your public keys inline as jwks.")
     scope = body.get("scope", "")
     if not isinstance(scope, str) or not scope.split():
         return metadata_error("scope is required: space-separated scope codes, e.g. “cms.fhir.r4.read”.")
@@ -65,7 +67,7 @@ def _parse(body: Any, *, partial_name: str | None = None) -> tuple[str, list[str
 
 
 def _scope_error(exc: ValidationError) -> Response:
-    messages = exc.message_dict.get("scopes", exc.messages) if hasattr(exc, "message_dict") else exc.messages
+    messages = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") else exc.messages
     return metadata_error(" ".join(messages), "invalid_client_metadata")
 
 
@@ -133,6 +135,7 @@ class Register(PartnerAPIView):
                 by=self.principal.user,
                 meta=RequestMeta.of(request._request),
                 with_registration_token=True,
+                jwks=request.data.get("jwks") if isinstance(request.data, dict) else None,
             )
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
@@ -141,7 +144,7 @@ class Register(PartnerAPIView):
         return Response(
             {
                 **client_metadata(issued.client, request),
-                "client_secret": issued.secret,
+                **({"client_secret": issued.secret} if issued.secret else {}),  # none for private_key_jwt
                 "registration_access_token": issued.registration_token,
             },
             status=status.HTTP_201_CREATED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets as pysecrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from legal import services as legal_services
 from partners.models import Membership, Partner
 from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
-from tokens import rules, secrets
+from tokens import jwt_auth, rules, secrets
 from tokens.models import ApiToken, OAuthClient
 from tokens.oauth import store_client_secret
 from webhooks import services as webhooks
@@ -173,16 +174,23 @@ def create_oauth_client(
     by: User,
     meta: RequestMeta | None = None,
     with_registration_token: bool = False,
+    jwks: Any = None,
 ) -> IssuedClient:
     """Register a confidential client_credentials client (sandbox)."""
     require(partner=partner, user=by, action=Action.MANAGE_CREDENTIALS, message="Your role cannot create credentials.")
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the client a name, e.g. “nightly claims export”."})
-    if auth_method not in (OAuthClient.AuthMethod.BASIC, OAuthClient.AuthMethod.POST):
-        raise ValidationError({"token_endpoint_auth_method": "Choose client_secret_basic or client_secret_post."})
+    if auth_method not in OAuthClient.AuthMethod.values:
+        raise ValidationError(
+            {"token_endpoint_auth_method": "Choose client_secret_basic, client_secret_post or private_key_jwt."}
+        )
+    uses_keys = auth_method == OAuthClient.AuthMethod.PRIVATE_KEY_JWT
+    if uses_keys and jwks in (None, "", {}):
+        raise ValidationError({"jwks": "private_key_jwt needs your public keys: paste your JWK Set."})
+    clean_jwks = jwt_auth.validate_jwks(jwks) if uses_keys else {}
     clean_scopes = rules.validate_client_scopes(partner, scopes)
-    secret = pysecrets.token_urlsafe(36)
+    secret = "" if uses_keys else pysecrets.token_urlsafe(36)
     registration_token = pysecrets.token_urlsafe(32) if with_registration_token else ""
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -196,8 +204,9 @@ def create_oauth_client(
             client_type=OAuthClient.CLIENT_CONFIDENTIAL,
             authorization_grant_type=OAuthClient.GRANT_CLIENT_CREDENTIALS,
             hash_client_secret=False,  # we store our own keyed hash (tokens.oauth)
-            client_secret=store_client_secret(secret),
+            client_secret=store_client_secret(secret) if secret else "",
             secret_prefix=secret[:6],
+            jwks=clean_jwks,
             scopes=clean_scopes,
             token_endpoint_auth_method=auth_method,
             created_by=by,

@@ -87,3 +87,22 @@ def test_another_clients_or_wrong_registration_token_is_401(manager):
     assert resp.status_code == 401 and "WWW-Authenticate" in resp
     assert bearer(APIClient(), "nope").delete(f"/cms/oauth/register/{first['client_id']}").status_code == 401
     assert OAuthClient.objects.get(client_id=first["client_id"]).disabled_at is None
+
+
+def test_register_a_private_key_jwt_client_with_inline_jwks(manager):
+    import json
+
+    from jwcrypto import jwk
+
+    key = jwk.JWK.generate(kty="EC", crv="P-384")
+    body = {
+        **METADATA,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": {"keys": [json.loads(key.export_public())]},
+    }
+    resp = manager.post("/cms/oauth/register", body, format="json")
+    assert resp.status_code == 201 and "client_secret" not in resp.json()
+    resp = manager.post("/cms/oauth/register", {**body, "jwks": {"keys": []}}, format="json")
+    assert resp.status_code == 400 and "at least one key" in resp.json()["error_description"]
+    resp = manager.post("/cms/oauth/register", {**body, "jwks_uri": "https://keys.example/jwks"}, format="json")
+    assert resp.status_code == 400 and "jwks_uri" in resp.json()["error_description"]
