@@ -297,6 +297,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tokens.OAuthClient"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "tokens.oauth.Validator",
+    "APPLICATION_ADMIN_CLASS": "tokens.admin.OAuthClientAdmin",
     "SCOPES_BACKEND_CLASS": "tokens.oauth.CatalogScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,  # 60 minutes
     "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 60,  # 60 days, rotated on use

@@ -137,6 +137,7 @@ class OAuthClient(AbstractApplication):
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         ordering: ClassVar[list[str]] = ["-created"]
+        verbose_name = "OAuth client"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client_id})"

@@ -190,3 +190,24 @@ def test_dashboard_production_request_names_the_missing_agreements(alice_client,
     assert resp.status_code == 200
     assert "Sign the current version of: Mutual Non-Disclosure Agreement v2026-03" in resp.content.decode()
     assert not ApiToken.objects.exists()
+
+
+def test_staff_revoke_from_admin_with_admin_action(staff_client, issue):
+    token = issue().token
+    staff_client.post("/admin/tokens/apitoken/", {"action": "revoke_selected", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_reason == "admin_action"
+    assert Event.objects.get(type="partner.token.revoked").payload["reason"] == "admin_action"
+    page = staff_client.get(f"/admin/tokens/apitoken/{token.pk}/change/").content.decode()
+    assert token.secret_hash not in page
+
+
+def test_staff_disable_clients_from_admin(staff_client, acme):
+    owner = acme.memberships.get(role="owner").user
+    client = services.create_oauth_client(partner=acme, name="x", scopes=["cms.sdk.read"], by=owner).client
+    staff_client.post("/admin/tokens/oauthclient/", {"action": "disable_selected", "_selected_action": [client.pk]})
+    client.refresh_from_db()
+    assert client.disabled_at is not None
+    assert (
+        client.client_secret not in staff_client.get(f"/admin/tokens/oauthclient/{client.pk}/change/").content.decode()
+    )
