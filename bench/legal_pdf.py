@@ -11,35 +11,18 @@ is the latency of complete downloads. Goal: cold <= 1.5 s, cached <= 20 ms.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loadgen import Request, gunicorn, load, manage, percentiles
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(port: int, path: str) -> tuple[int, int, float]:
-    start = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path)
-    resp = conn.getresponse()
-    size = len(resp.read())
-    conn.close()
-    return resp.status, size, (time.perf_counter() - start) * 1000
+REQUEST_TIMEOUT = 30.0
 
 
 def main() -> None:
@@ -51,7 +34,7 @@ def main() -> None:
     os.environ.update({"PORTAL_MEDIA_ROOT": str(media), "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "0"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     for command in (["migrate", "--noinput"], ["createcachetable"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, capture_output=True)
+        manage(os.environ, *command)
 
     import django
 
@@ -74,49 +57,22 @@ def main() -> None:
         pdf.cached(acceptance.document, acceptance)
         print(f"{acceptance.document.title[:30] + ' (executed)':<42} {(time.perf_counter() - start) * 1000:>15.0f}")
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/healthz")[0] in (200, 503):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
-        path = "/legal/mnda/2026-03/download.pdf"
-        for _ in range(10):
-            get(port, path)
-        latencies, sizes, errors = [], set(), 0
-        for _ in range(args.requests):
-            status, size, ms = get(port, path)
-            errors += status != 200
-            sizes.add(size)
-            latencies.append(ms)
-        q = statistics.quantiles(latencies, n=100)
-        print(
-            f"\ncached download {path}: {args.requests} requests, {sorted(sizes)} bytes, errors {errors}\n"
-            f"  P50 {q[49]:.1f} ms  P95 {q[94]:.1f} ms  P99 {q[98]:.1f} ms  max {max(latencies):.1f} ms"
-        )
+        with gunicorn(os.environ, workers=2) as server:
+            last = server.wait_until_up(Request("GET", "/healthz"), accept=(200, 503))
+            if last is None or last[0] not in (200, 503):
+                server.fail("server did not start")
+            # One request after another, each on a new connection (gunicorn's sync workers close them).
+            path = "/legal/mnda/2026-03/download.pdf"
+            request = Request("GET", path)
+            load(server.port, request, 1, requests=10, timeout=REQUEST_TIMEOUT)
+            r = load(server.port, request, 1, requests=args.requests, timeout=REQUEST_TIMEOUT)
+            p50, p95, p99 = percentiles(r.latencies_ms, method="exclusive")
+            print(
+                f"\ncached download {path}: {args.requests} requests, {sorted(r.sizes)} bytes, errors {r.errors}\n"
+                f"  P50 {p50:.1f} ms  P95 {p95:.1f} ms  P99 {p99:.1f} ms  max {max(r.latencies_ms):.1f} ms"
+            )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         shutil.rmtree(media, ignore_errors=True)
 
 

@@ -35,38 +35,36 @@ from __future__ import annotations
 
 import argparse
 import base64
-import http.client
 import os
 import secrets as pysecrets
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 from urllib.parse import quote, unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-HOST = "127.0.0.1"
+from bench.loadgen import (
+    HOST,
+    STARTUP_TIMEOUT,
+    Request,
+    Result,
+    gunicorn,
+    load,
+    manage,
+    percentiles,
+    send,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "postgis"}
 SETTINGS_MODULE = "bench.bench_settings"
 BENCH_NAME = "bench token_endpoint"  # credentials of earlier runs are found (and replaced) by this name
 WARMUP_SECONDS = 2.0
-STARTUP_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 30.0  # PBKDF2 under 8 clients on 2 cores queues for seconds
 NO_ACCESS_TOKEN = -1  # pseudo status: a 200 from a token endpoint without an access_token
-# A keep-alive connection the server has just closed fails on first use; retrying once on
-# a fresh connection is what any HTTP client does and is not a server error.
-STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 TOKEN_BODY = b"grant_type=client_credentials"
 FORM = "application/x-www-form-urlencoded"
 
@@ -74,38 +72,13 @@ FORM = "application/x-www-form-urlencoded"
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    request: Request
     wants_access_token: bool = False
 
-
-@dataclass
-class Result:
-    latencies_ms: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    # The first answer seen for each non-200 status: why it failed.
-    samples: dict[int, str] = field(default_factory=dict)
-    elapsed: float = 0.0
-
-    def merge(self, other: Result) -> None:
-        self.latencies_ms.extend(other.latencies_ms)
-        self.statuses.update(other.statuses)
-        for status, sample in other.samples.items():
-            self.samples.setdefault(status, sample)
-
-    @property
-    def requests(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
-    def errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status != 200)
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.elapsed if self.elapsed else 0.0
+    def classify(self, status: int, body: bytes) -> int:
+        if status == 200 and self.wants_access_token and b'"access_token"' not in body:
+            return NO_ACCESS_TOKEN
+        return status
 
 
 @dataclass(frozen=True)
@@ -186,14 +159,6 @@ def configure_environment() -> dict[str, str]:
         }
     )
     return dict(os.environ)
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    argv = [sys.executable, "manage.py", *args]
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"{' '.join(argv[1:])} failed with exit code {done.returncode}")
 
 
 def basic_auth(client_id: str, secret: str) -> str:
@@ -283,61 +248,21 @@ def scenarios(creds: Credentials) -> list[Scenario]:
     return [
         Scenario(
             "token",
-            "POST",
-            "/oauth/token",
-            {**form, "Authorization": creds.token_basic},
-            TOKEN_BODY,
+            Request("POST", "/oauth/token", {**form, "Authorization": creds.token_basic}, TOKEN_BODY),
             wants_access_token=True,
         ),
-        Scenario("floor", "POST", "/bench/floor", form, TOKEN_BODY),
+        Scenario("floor", Request("POST", "/bench/floor", form, TOKEN_BODY)),
         Scenario(
             "vanilla",
-            "POST",
-            "/bench/oauth-vanilla/token",
-            {**form, "Authorization": creds.vanilla_basic},
-            TOKEN_BODY,
+            Request("POST", "/bench/oauth-vanilla/token", {**form, "Authorization": creds.vanilla_basic}, TOKEN_BODY),
             wants_access_token=True,
         ),
-        Scenario("protected", "GET", "/bench/protected", {"Authorization": f"Bearer {creds.bearer}"}),
-        Scenario("open", "GET", "/bench/open"),
+        Scenario("protected", Request("GET", "/bench/protected", {"Authorization": f"Bearer {creds.bearer}"})),
+        Scenario("open", Request("GET", "/bench/open")),
     ]
 
 
 # --- HTTP ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def send(port: int, scenario: Scenario, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(scenario.method, scenario.path, body=scenario.body, headers=scenario.headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def wait_until_up(proc: subprocess.Popen[bytes], port: int) -> None:
-    probe = Scenario("open", "GET", "/bench/open")
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    last: tuple[int, bytes] | None = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {proc.returncode} during start-up")
-        try:
-            last = send(port, probe, timeout=2)
-        except (OSError, http.client.HTTPException):
-            last = None
-        if last is not None and last[0] == 200:
-            return
-        time.sleep(0.2)
-    detail = "no answer" if last is None else f"HTTP {last[0]}: {last[1][:300].decode(errors='replace')}"
-    raise SystemExit(f"gunicorn did not answer /bench/open with 200 within {STARTUP_TIMEOUT:.0f} s ({detail})")
 
 
 def describe(status: int, body: bytes, content_type: str) -> str:
@@ -346,66 +271,16 @@ def describe(status: int, body: bytes, content_type: str) -> str:
     return f"{content_type or 'no Content-Type'}, {len(body)} bytes: {body[:160].decode(errors='replace')!r}"
 
 
-def client(port: int, scenario: Scenario, deadline: float, result: Result) -> None:
-    """Sequential requests until the deadline; reconnects whenever the server closes."""
-    conn: http.client.HTTPConnection | None = None
-    while time.monotonic() < deadline:
-        start = time.perf_counter()
-        status = 0
-        sample = ""
-        for attempt in range(2):
-            reused = conn is not None
-            current = conn or http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
-            conn = None
-            try:
-                current.request(scenario.method, scenario.path, body=scenario.body, headers=scenario.headers)
-                response = current.getresponse()
-                body = response.read()
-            except STALE_CONNECTION_ERRORS as exc:
-                current.close()
-                if reused and attempt == 0:
-                    continue
-                sample = f"{type(exc).__name__}: {exc}"
-                break
-            except (OSError, http.client.HTTPException) as exc:
-                current.close()
-                sample = f"{type(exc).__name__}: {exc}"
-                break
-            status = response.status
-            if status == 200 and scenario.wants_access_token and b'"access_token"' not in body:
-                status = NO_ACCESS_TOKEN
-            if status != 200 and status not in result.samples:
-                sample = describe(status, body, response.getheader("Content-Type", ""))
-            if response.will_close:
-                current.close()
-            else:
-                conn = current
-            break
-        result.latencies_ms.append((time.perf_counter() - start) * 1000)
-        result.statuses[status] += 1
-        if status != 200:
-            result.samples.setdefault(status, sample)
-    if conn is not None:
-        conn.close()
-
-
-def load(port: int, scenario: Scenario, seconds: float, concurrency: int) -> Result:
-    results = [Result() for _ in range(concurrency)]
-    start = time.monotonic()
-    deadline = start + seconds
-    threads = [
-        threading.Thread(target=client, args=(port, scenario, deadline, r), daemon=True, name=f"client-{i}")
-        for i, r in enumerate(results)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Elapsed includes the requests still in flight at the deadline, which are counted.
-    total = Result(elapsed=time.monotonic() - start)
-    for r in results:
-        total.merge(r)
-    return total
+def run(port: int, scenario: Scenario, concurrency: int, seconds: float) -> Result:
+    return load(
+        port,
+        scenario.request,
+        concurrency,
+        seconds=seconds,
+        timeout=REQUEST_TIMEOUT,
+        classify=scenario.classify,
+        describe=describe,
+    )
 
 
 def sanity_checks(port: int, creds: Credentials) -> list[str]:
@@ -421,30 +296,20 @@ def sanity_checks(port: int, creds: Credentials) -> list[str]:
     ]
     lines = []
     for label, path, auth, expected in cases:
-        scenario = Scenario(label, "POST", path, {**form, "Authorization": auth}, TOKEN_BODY)
-        status, body = send(port, scenario)
+        status, body = send(port, Request("POST", path, {**form, "Authorization": auth}, TOKEN_BODY), REQUEST_TIMEOUT)
         verdict = "ok" if status == expected else f"UNEXPECTED (wanted {expected})"
         lines.append(f"  {label:<34} HTTP {status}  {verdict}  {body[:120].decode(errors='replace')}")
     for label, headers, expected in [
         ("protected, bearer API token", {"Authorization": f"Bearer {creds.bearer}"}, 200),
         ("protected, no credential", {}, 401),
     ]:
-        status, body = send(port, Scenario(label, "GET", "/bench/protected", headers))
+        status, body = send(port, Request("GET", "/bench/protected", headers), REQUEST_TIMEOUT)
         verdict = "ok" if status == expected else f"UNEXPECTED (wanted {expected})"
         lines.append(f"  {label:<34} HTTP {status}  {verdict}  {body[:120].decode(errors='replace')}")
     return lines
 
 
 # --- Report ---------------------------------------------------------------------------------
-
-
-def percentiles(latencies_ms: list[float]) -> tuple[float, float, float]:
-    if not latencies_ms:
-        return (float("nan"),) * 3
-    if len(latencies_ms) == 1:
-        return (latencies_ms[0],) * 3
-    cuts = statistics.quantiles(latencies_ms, n=100, method="inclusive")
-    return cuts[49], cuts[94], cuts[98]
 
 
 def print_table(rows: list[tuple[str, int, Result]]) -> None:
@@ -495,22 +360,6 @@ def print_ratios(rows: list[tuple[str, int, Result]], concurrencies: list[int]) 
         print(f"    bearer overhead P50 ms   {overhead:>9.2f}   [<= 1]    {verdict(overhead, 1.0, False)}")
 
 
-def tail(log: IO[bytes], limit: int = 4000) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read().decode(errors="replace")[-limit:]
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     env = configure_environment()
@@ -520,46 +369,29 @@ def main(argv: list[str] | None = None) -> None:
     manage(env, "seed_demo")
     creds = prepare_credentials()
 
-    port = free_port()
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    # No control socket: its default path (~/.gunicorn/gunicorn.ctl) is shared with any other
-    # gunicorn on the machine, e.g. one from `make run`, and is removed at shutdown.
-    # portal.wsgi only setdefault()s DJANGO_SETTINGS_MODULE, so the bench settings apply.
-    argv_server = [
-        gunicorn,
-        "portal.wsgi",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--no-control-socket",
-    ]
     rows: list[tuple[str, int, Result]] = []
     checks: list[str] = []
     server_log = ""
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(argv_server, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            try:
-                wait_until_up(proc, port)
-            except SystemExit:
-                sys.stderr.write(tail(log))
-                raise
-            checks = sanity_checks(port, creds)
-            for scenario in scenarios(creds):
-                seconds = args.vanilla_seconds if scenario.name == "vanilla" else args.seconds
-                for concurrency in args.concurrency:
-                    load(port, scenario, WARMUP_SECONDS, concurrency)
-                    rows.append((scenario.name, concurrency, load(port, scenario, seconds, concurrency)))
-        finally:
-            stop(proc)
+    # portal.wsgi only setdefault()s DJANGO_SETTINGS_MODULE, so the bench settings apply.
+    with gunicorn(env, args.workers) as server:
+        last = server.wait_until_up(Request("GET", "/bench/open"))
+        if last is None or last[0] != 200:
+            detail = "no answer" if last is None else f"HTTP {last[0]}: {last[1][:300].decode(errors='replace')}"
+            server.fail(f"gunicorn did not answer /bench/open with 200 within {STARTUP_TIMEOUT:.0f} s ({detail})")
+        checks = sanity_checks(server.port, creds)
+        for scenario in scenarios(creds):
+            seconds = args.vanilla_seconds if scenario.name == "vanilla" else args.seconds
+            for concurrency in args.concurrency:
+                run(server.port, scenario, concurrency, WARMUP_SECONDS)
+                rows.append((scenario.name, concurrency, run(server.port, scenario, concurrency, seconds)))
+        server.stop()
         if any(r.errors for _, _, r in rows) or any("UNEXPECTED" in line for line in checks):
-            server_log = tail(log)
+            server_log = server.tail()
 
     print(
         f"database={creds.vendor} cache={creds.cache_backend} debug={env['DEBUG']} workers={args.workers} "
         f"seconds={args.seconds:g} vanilla-seconds={args.vanilla_seconds:g} warm-up={WARMUP_SECONDS:g} "
-        f"server=gunicorn {HOST}:{port}"
+        f"server=gunicorn {HOST}:{server.port}"
     )
     print(
         f"note: load generator and server share this machine's {os.cpu_count()} cores; "

@@ -34,6 +34,7 @@ class DemoResult:
     partner: Partner
     api_token: str
     oauth_client: dict[str, str]
+    resource_server: dict[str, str]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +42,7 @@ class DemoResult:
             "partner": {"gpid": self.partner.gpid, "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD},
             "api_token": self.api_token,
             "oauth_client": self.oauth_client,
+            "resource_server": self.resource_server,
         }
 
 
@@ -90,6 +92,7 @@ def seed() -> DemoResult:
         partner=partner,
         api_token=_demo_token(partner, alice),
         oauth_client=_demo_oauth_client(partner, alice),
+        resource_server=_demo_resource_server(partner, alice),
     )
 
 
@@ -164,6 +167,22 @@ DEMO_CLIENT_SCOPES = ["cms.partner.read", "cms.fhir.r4.read", "cms.pipeline.read
 
 def _demo_oauth_client(partner: Partner, owner: User) -> dict[str, str]:
     """A client_credentials client with a secret derived from SECRET_KEY (demo only)."""
+    secret = _demo_client(DEMO_CLIENT_ID, "demo client_credentials", partner, owner, DEMO_CLIENT_SCOPES, False)
+    return {"client_id": DEMO_CLIENT_ID, "client_secret": secret, "scope": " ".join(DEMO_CLIENT_SCOPES)}
+
+
+def _demo_resource_server(partner: Partner, owner: User) -> dict[str, str]:
+    """The demo API gateway: the only kind of credential allowed to introspect tokens."""
+    secret = _demo_client(DEMO_RESOURCE_SERVER_ID, "demo resource server (gateway)", partner, owner, [], True)
+    return {"client_id": DEMO_RESOURCE_SERVER_ID, "client_secret": secret}
+
+
+DEMO_RESOURCE_SERVER_ID = "demo-resource-server"
+
+
+def _demo_client(
+    client_id: str, name: str, partner: Partner, owner: User, scopes: list[str], resource_server: bool
+) -> str:
     import hashlib
 
     from django.conf import settings
@@ -171,20 +190,21 @@ def _demo_oauth_client(partner: Partner, owner: User) -> dict[str, str]:
     from tokens.models import OAuthClient
     from tokens.oauth import store_client_secret
 
-    secret = hashlib.sha256(f"demo-oauth-client:{settings.SECRET_KEY}".encode()).hexdigest()
+    secret = hashlib.sha256(f"demo-oauth-client:{client_id}:{settings.SECRET_KEY}".encode()).hexdigest()
     OAuthClient.objects.update_or_create(
-        client_id=DEMO_CLIENT_ID,
+        client_id=client_id,
         defaults={
             "partner": partner,
-            "name": "demo client_credentials",
+            "name": name,
+            "is_resource_server": resource_server,
             "client_type": OAuthClient.CLIENT_CONFIDENTIAL,
             "authorization_grant_type": OAuthClient.GRANT_CLIENT_CREDENTIALS,
             "hash_client_secret": False,
             "client_secret": store_client_secret(secret),
             "secret_prefix": secret[:6],
-            "scopes": DEMO_CLIENT_SCOPES,
+            "scopes": scopes,
             "created_by": owner,
             "disabled_at": None,
         },
     )
-    return {"client_id": DEMO_CLIENT_ID, "client_secret": secret, "scope": " ".join(DEMO_CLIENT_SCOPES)}
+    return secret

@@ -59,6 +59,7 @@ class OAuthClientAdmin(_ReadOnly, admin.ModelAdmin[OAuthClient]):
         "scopes",
         "token_endpoint_auth_method",
         "jwks",
+        "is_resource_server",
         "created_by",
         "created",
         "disabled_at",

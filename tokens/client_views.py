@@ -108,3 +108,19 @@ def client_disable(request: HttpRequest, membership: Membership, client_id: str)
     services.disable_oauth_client(client=client, by=membership.user, meta=RequestMeta.of(request))
     messages.success(request, f"OAuth client “{client.name}” disabled; its tokens no longer work.")
     return redirect("tokens:clients")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_CREDENTIALS)
+def client_rotate(request: HttpRequest, membership: Membership, client_id: str) -> HttpResponse:
+    client = get_object_or_404(OAuthClient.objects.active().filter(partner=membership.partner), client_id=client_id)
+    if request.method == "GET":
+        return render(request, "tokens/client_rotate.html", {"client": client})
+    try:
+        secret = services.rotate_client_secret(client=client, by=membership.user, meta=RequestMeta.of(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("tokens:clients")
+    request.session[NEW_CLIENT_SESSION_KEY] = {"name": client.name, "client_id": client.client_id, "secret": secret}
+    messages.success(request, "New secret issued. The previous secret keeps working for 24 hours.")
+    return redirect("tokens:clients")

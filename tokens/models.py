@@ -129,6 +129,8 @@ class OAuthClient(AbstractApplication):
     disabled_at = models.DateTimeField(null=True, blank=True)
     # private_key_jwt: the client's public keys (a JWK Set); empty for secret-based clients.
     jwks = models.JSONField(default=dict, blank=True)
+    # Staff-designated API gateways / resource servers: the only clients allowed to introspect.
+    is_resource_server = models.BooleanField(default=False)
     # RFC 7592: HMAC of the registration access token ("" for clients made in the dashboard).
     registration_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -16,9 +17,30 @@ log = logging.getLogger(__name__)
 HMAC_PREFIX = "hmac$"
 
 
-def store_client_secret(raw: str) -> str:
-    """What the client_secret column holds: a keyed hash, never the secret."""
-    return HMAC_PREFIX + secrets.hash_secret(raw)
+def store_client_secret(raw: str, previous: str = "", previous_until: int = 0) -> str:
+    """What the client_secret column holds: a keyed hash, never the secret. During a
+    rotation it also holds the previous secret's hash and when that stops working:
+    ``hmac$<new>|<old>@<unix time>``."""
+    stored = HMAC_PREFIX + secrets.hash_secret(raw)
+    if previous:
+        stored += f"|{previous}@{previous_until}"
+    return stored
+
+
+def current_hash(stored: str) -> str:
+    return stored.removeprefix(HMAC_PREFIX).split("|", 1)[0]
+
+
+def secret_matches(provided: str, stored: str) -> bool:
+    if not stored.startswith(HMAC_PREFIX):
+        return False  # anything else (a Django password hash, a plain value) is never accepted
+    current, _, rotation = stored.removeprefix(HMAC_PREFIX).partition("|")
+    if secrets.matches(provided or "", current):
+        return True
+    if rotation:
+        previous, _, until = rotation.partition("@")
+        return int(until or 0) > time.time() and secrets.matches(provided or "", previous)
+    return False
 
 
 class Validator(OAuth2Validator):
@@ -63,10 +85,7 @@ class Validator(OAuth2Validator):
         return True
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
-        if stored_secret.startswith(HMAC_PREFIX):
-            return secrets.matches(provided_secret or "", stored_secret.removeprefix(HMAC_PREFIX))
-        # Anything else (a Django password hash, a plain value) is never accepted here.
-        return False
+        return secret_matches(provided_secret, stored_secret)
 
     def _load_application(self, client_id: str, request: Any) -> Any:
         client = super()._load_application(client_id, request)
@@ -74,6 +93,13 @@ class Validator(OAuth2Validator):
             request.client = None
             return None
         return client
+
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if client.is_resource_server:  # gateways introspect; they never hold tokens themselves
+            return False
+        return bool(super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs))
 
     def validate_scopes(
         self, client_id: str, scopes: list[str], client: Any, request: Any, *args: Any, **kwargs: Any

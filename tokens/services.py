@@ -20,7 +20,7 @@ from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
 from tokens import jwt_auth, rules, secrets
 from tokens.models import ApiToken, OAuthClient
-from tokens.oauth import store_client_secret
+from tokens.oauth import current_hash, store_client_secret
 from webhooks import services as webhooks
 
 MAX_ACTIVE_TOKENS = 50
@@ -279,3 +279,29 @@ def update_oauth_client(
             details={"before": before, "scopes": clean_scopes},
         )
     return client
+
+
+SECRET_OVERLAP = timedelta(hours=24)
+
+
+def rotate_client_secret(*, client: OAuthClient, by: User | None, meta: RequestMeta | None = None) -> str:
+    """A new secret; the old one keeps working for 24 hours so deployments can roll over."""
+    if client.token_endpoint_auth_method == OAuthClient.AuthMethod.PRIVATE_KEY_JWT:
+        raise ValidationError("private_key_jwt clients have no secret: register a new key instead.")
+    secret = pysecrets.token_urlsafe(36)
+    with transaction.atomic():
+        client = OAuthClient.objects.select_for_update().select_related("partner").get(pk=client.pk)
+        until = int((timezone.now() + SECRET_OVERLAP).timestamp())
+        client.client_secret = store_client_secret(secret, current_hash(client.client_secret), until)
+        client.secret_prefix = secret[:6]
+        client.save(update_fields=["client_secret", "secret_prefix", "updated"])
+        audit.record(
+            action="oauth_client.secret_rotated",
+            actor=by,
+            partner=client.partner,
+            obj=client,
+            meta=meta,
+            client_id=client.client_id,
+            details={"previous_valid_until": until},
+        )
+    return secret

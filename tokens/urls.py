@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from oauth2_provider import views as oauth
 
-from tokens import api, client_views, registration, views
+from tokens import api, client_views, introspection, registration, views
 
 app_name = "tokens"
 
@@ -15,7 +15,9 @@ urlpatterns = [
     path("dashboard/tokens/<str:token_id>/revoke/", views.token_revoke, name="revoke"),
     path("dashboard/apps/", client_views.client_list, name="clients"),
     path("dashboard/apps/<str:client_id>/disable/", client_views.client_disable, name="client-disable"),
+    path("dashboard/apps/<str:client_id>/rotate/", client_views.client_rotate, name="client-rotate"),
     # The OAuth 2.0 endpoints answer with and without a trailing slash (a POST never redirects).
     re_path(r"^oauth/token/?$", oauth.TokenView.as_view(), name="oauth-token"),
     re_path(r"^oauth/revoke/?$", oauth.RevokeTokenView.as_view(), name="oauth-revoke"),
+    re_path(r"^oauth/introspect/?$", introspection.Introspect.as_view(), name="oauth-introspect"),
 ]

@@ -81,3 +81,14 @@ def test_seed_demo_refuses_production(db, settings):
     settings.PRODUCTION, settings.DEBUG = True, False
     with pytest.raises(CommandError, match="refuses to run"):
         call_command("seed_demo")
+
+
+def test_seed_demo_resource_server_can_introspect(db, capsys, client):
+    import base64
+
+    call_command("seed_demo", "--json")
+    data = json.loads(capsys.readouterr().out)
+    rs = data["resource_server"]
+    auth = base64.b64encode(f"{rs['client_id']}:{rs['client_secret']}".encode()).decode()
+    body = client.post("/oauth/introspect", {"token": data["api_token"]}, HTTP_AUTHORIZATION=f"Basic {auth}").json()
+    assert body["active"] is True and "cms.partner.read" in body["scope"]
