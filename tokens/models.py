@@ -102,6 +102,17 @@ class OAuthClientQuerySet(models.QuerySet["OAuthClient"]):
         return self.filter(disabled_at__isnull=True)
 
 
+class OAuthClientManager(models.Manager["OAuthClient"]):
+    """Every lookup brings the partner along: the token endpoint checks its status and
+    allowance on each request, so that saves a query per token."""
+
+    def get_queryset(self) -> OAuthClientQuerySet:
+        return OAuthClientQuerySet(self.model, using=self._db).select_related("partner")
+
+    def active(self) -> OAuthClientQuerySet:
+        return self.get_queryset().active()
+
+
 class OAuthClient(AbstractApplication):
     """A partner's OAuth 2.0 client (django-oauth-toolkit's Application, swapped in).
 
@@ -134,7 +145,7 @@ class OAuthClient(AbstractApplication):
     # RFC 7592: HMAC of the registration access token ("" for clients made in the dashboard).
     registration_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
-    objects = OAuthClientQuerySet.as_manager()
+    objects = OAuthClientManager()
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
