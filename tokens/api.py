@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -81,6 +81,9 @@ class PartnerLogin(APIView):
     @extend_schema(
         request=LoginSerializer,
         responses={
+            401: OpenApiResponse(description="Wrong email, password or two-factor code (uniform answer)."),
+            403: OpenApiResponse(description="Email not verified, or not a member of that partner."),
+            429: OpenApiResponse(description="Too many attempts for this email or from this address."),
             200: inline_serializer(
                 "PartnerLoginResponse",
                 {
@@ -90,7 +93,7 @@ class PartnerLogin(APIView):
                     "partner_gpid": serializers.CharField(),
                     "scope": serializers.CharField(),
                 },
-            )
+            ),
         },
     )
     def post(self, request: Request) -> Response:
