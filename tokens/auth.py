@@ -8,12 +8,16 @@ lookup and a constant-time hash comparison.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from oauth2_provider.models import AccessToken
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -52,8 +56,58 @@ class InvalidToken(exceptions.AuthenticationFailed):
 def within_allowance(partner: Partner, scopes: list[str]) -> frozenset[str]:
     """Scopes still inside the partner's allowance: when staff narrow it, existing
     credentials lose the removed categories at once."""
-    allowed = set(partner.allowed_categories)
+    return _within(set(partner.allowed_categories), scopes)
+
+
+def _within(allowed: set[str], scopes: list[str]) -> frozenset[str]:
     return frozenset(s for s in scopes if (d := catalog.get(s)) is not None and d.category in allowed)
+
+
+# Resolved API tokens are cached briefly under their (already secret) HMAC so that a
+# request costs one cache read instead of a three-table query. Revocation deletes the
+# entry (tokens.services), a partner save deletes its allowance entry (tokens.apps), and
+# expiry is checked on every request, so none of them waits for the TTL.
+CACHE_TTL = 60
+
+
+def token_cache_key(secret_hash: str) -> str:
+    return f"bearer:{secret_hash}"
+
+
+def allowance_cache_key(partner_id: int) -> str:
+    return f"partner-allowance:{partner_id}"
+
+
+def _allowance(partner_id: int) -> set[str]:
+    key = allowance_cache_key(partner_id)
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = list(Partner.objects.filter(pk=partner_id).values_list("allowed_categories", flat=True).first() or [])
+        cache.set(key, allowed, CACHE_TTL)
+    return set(allowed)
+
+
+def _token_row(lookup: str, secret_hash: str) -> dict[str, Any] | None:
+    key = token_cache_key(secret_hash)
+    row: dict[str, Any] | None = cache.get(key)
+    if row is None:
+        token = ApiToken.objects.filter(lookup=lookup).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, secret_hash):
+            return None
+        row = {
+            "pk": token.pk,
+            "partner_id": token.partner_id,
+            "user_id": token.created_by_id,
+            "scopes": token.scopes,
+            "environment": token.environment,
+            "public_id": token.public_id,
+            "kind": token.kind,
+            "revoked": token.revoked_at is not None,
+            "expires": token.expires_at.timestamp() if token.expires_at else None,
+            "last_used": token.last_used_at.timestamp() if token.last_used_at else None,
+        }
+        cache.set(key, row, CACHE_TTL)
+    return row
 
 
 def resolve(raw: str) -> Principal:
@@ -62,23 +116,26 @@ def resolve(raw: str) -> Principal:
         if raw.startswith(("cms_sk_", "cms_mt_")):
             raise InvalidToken("The bearer token is malformed or mistyped (its checksum does not match).")
         return _resolve_oauth(raw)
-    token = ApiToken.objects.select_related("partner", "created_by").filter(lookup=parsed.lookup).first()
-    if token is None or not secrets.matches(parsed.full, token.secret_hash):
+    secret_hash = secrets.hash_secret(parsed.full)
+    row = _token_row(parsed.lookup, secret_hash)
+    if row is None:
         raise InvalidToken("The bearer token is not valid.")
-    now = timezone.now()
-    if token.revoked_at is not None:
+    now = time.time()
+    if row["revoked"]:
         raise InvalidToken("The bearer token was revoked.")
-    if token.expires_at is not None and token.expires_at <= now:
+    if row["expires"] is not None and row["expires"] <= now:
         raise InvalidToken("The bearer token has expired.")
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if row["last_used"] is None or now - row["last_used"] >= LAST_USED_GRANULARITY.total_seconds():
+        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=timezone.now())
+        cache.set(token_cache_key(secret_hash), {**row, "last_used": now}, CACHE_TTL)
+    partner_id, user_id = row["partner_id"], row["user_id"]
     return Principal(
-        partner=token.partner,
-        user=token.created_by,
-        scopes=within_allowance(token.partner, token.scopes),
-        environment=token.environment,
-        credential_id=token.public_id,
-        kind=token.kind,
+        partner=cast(Partner, SimpleLazyObject(lambda: Partner.objects.get(pk=partner_id))),
+        user=cast(User, SimpleLazyObject(lambda: User.objects.get(pk=user_id))),
+        scopes=_within(_allowance(partner_id), row["scopes"]),
+        environment=row["environment"],
+        credential_id=row["public_id"],
+        kind=row["kind"],
     )
 
 

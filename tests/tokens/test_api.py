@@ -232,3 +232,35 @@ def test_absurd_nesting_is_400_and_huge_bodies_are_413(api, db):
     big = '{"email": "' + "a" * (2 * 1024 * 1024) + '"}'
     resp = api.post("/cms/partner-login", big, content_type="application/json")
     assert resp.status_code == 413 and resp.json()["code"] == "request_too_large"
+
+
+def test_cached_tokens_still_stop_working_at_once_when_revoked(api, issue):
+    from tokens import services
+
+    issued = issue()
+    bearer(api, issued.secret)
+    assert api.get("/cms/tokens").status_code == 200  # now cached
+    services.revoke_api_token(token=issued.token, by=None, reason="compromised")
+    resp = api.get("/cms/tokens")
+    assert resp.status_code == 401 and "revoked" in resp.json()["detail"]
+
+
+def test_cached_tokens_follow_an_allowance_change_at_once(api, issue, acme):
+    issued = issue(scopes=["cms.partner.read", "cms.fhir.r4.read"])
+    bearer(api, issued.secret)
+    assert api.get("/cms/tokens").status_code == 200
+    acme.allowed_categories = ["fhir-platform"]
+    acme.save()
+    resp = api.get("/cms/tokens")
+    assert resp.status_code == 403 and "cms.partner.read" in resp.json()["detail"]
+
+
+def test_cached_tokens_expire_on_time(api, issue, monkeypatch):
+    import time as real_time
+
+    issued = issue(days=1)
+    bearer(api, issued.secret)
+    assert api.get("/cms/tokens").status_code == 200
+    later = real_time.time() + 2 * 86400
+    monkeypatch.setattr("tokens.auth.time.time", lambda: later)
+    assert "expired" in api.get("/cms/tokens").json()["detail"]
