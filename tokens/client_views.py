@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,21 +11,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from partners.context import partner_view
-from partners.models import Membership, Partner
+from partners.models import Membership
 from partners.permissions import Action, can
 from portal.request_context import RequestMeta
-from tokens import rules, services
+from tokens import services
+from tokens.forms import ScopeChoiceForm
 from tokens.models import OAuthClient
 from tokens.scope_data import OAUTH2
 
 NEW_CLIENT_SESSION_KEY = "tokens:new-client"
 
 
-class ClientForm(forms.Form):
+class ClientForm(ScopeChoiceForm):
+    scope_method = OAUTH2
     name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “nightly claims export”.")
-    scopes = forms.MultipleChoiceField(
-        label="Scopes", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one scope."}
-    )
     auth_method = forms.ChoiceField(
         label="Client authentication",
         choices=[
@@ -45,13 +42,6 @@ class ClientForm(forms.Form):
         help_text='For private_key_jwt only: {"keys": [...]} with RSA (2048+ bits, RS384) or EC P-384 (ES384) '
         "public keys. Sign assertions with aud = this portal's /oauth/token and exp at most 5 minutes ahead.",
     )
-
-    def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.groups = rules.choices(partner, OAUTH2)
-        field = self.fields["scopes"]
-        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(s.code, s.code) for g in self.groups for s in g.scopes]
 
 
 @never_cache
@@ -77,7 +67,7 @@ def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                     jwks=form.cleaned_data["jwks"] or None,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+                form.attach(exc)
             else:
                 request.session[NEW_CLIENT_SESSION_KEY] = {
                     "name": created.client.name,
@@ -94,7 +84,6 @@ def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "manage": manage,
             "issued": issued,
             "clients": OAuthClient.objects.active().filter(partner=partner).order_by("-created"),
-            "checked": set(form["scopes"].value() or []),
         },
     )
 

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from legal.services import AgreementsOutstanding
 from partners.context import partner_view
-from partners.models import Membership, Partner
+from partners.models import Membership
 from partners.permissions import Action, can
 from portal.request_context import RequestMeta
-from tokens import rules, services
+from tokens import services
+from tokens.forms import ScopeChoiceForm
 from tokens.models import ApiToken
 
 NEW_SECRET_SESSION_KEY = "tokens:new-secret"  # noqa: S105 - a session key name, not a secret
@@ -30,11 +31,8 @@ EXPIRY_CHOICES = [
 ]
 
 
-class TokenForm(forms.Form):
+class TokenForm(ScopeChoiceForm):
     name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “claims-sync worker”.")
-    scopes = forms.MultipleChoiceField(
-        label="Scopes", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one scope."}
-    )
     environment = forms.ChoiceField(
         label="Environment",
         choices=ApiToken.Environment.choices,
@@ -42,13 +40,6 @@ class TokenForm(forms.Form):
         widget=forms.RadioSelect,
     )
     expiry = forms.ChoiceField(label="Expires after", choices=EXPIRY_CHOICES, initial="90")
-
-    def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.groups = rules.choices(partner)
-        field = self.fields["scopes"]
-        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(s.code, s.code) for g in self.groups for s in g.scopes]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -84,7 +75,7 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             except AgreementsOutstanding as exc:
                 form.add_error("environment", str(exc))
             except (ValidationError, PermissionDenied) as exc:
-                _attach(form, exc)
+                form.attach(exc)
             else:
                 # Post/Redirect/Get: reloading must not create a second token.
                 request.session[NEW_SECRET_SESSION_KEY] = {"name": created.token.name, "secret": created.secret}
@@ -99,17 +90,8 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "tokens": tokens,
             "issued": issued,
             "manage": manage,
-            "checked": set(form["scopes"].value() or []),
         },
     )
-
-
-def _attach(form: TokenForm, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc))
-        return
-    for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_http_methods(["GET", "POST"])

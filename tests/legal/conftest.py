@@ -13,6 +13,7 @@ from django.conf import settings
 from legal import loader
 from legal.catalog import SPECS
 from legal.models import LegalDocument
+from tests.conftest import _unavailable
 
 
 @pytest.fixture(autouse=True)
@@ -22,9 +23,7 @@ def _pdf_cache_in_tmp(settings: Any, tmp_path: Path) -> None:
 
 def pdftotext(pdf: bytes, tmp_path: Path) -> str:
     if not shutil.which("pdftotext"):
-        if settings.REQUIRE_SERVICES:
-            pytest.fail("pdftotext (poppler-utils) is required here")
-        pytest.skip("needs pdftotext (apt-get install poppler-utils)")
+        _unavailable("pdftotext (apt-get install poppler-utils)", settings.REQUIRE_SERVICES)
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     return subprocess.run(
