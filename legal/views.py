@@ -95,9 +95,9 @@ def download_pdf(request: HttpRequest, slug: str, version: str) -> HttpResponseB
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     partner = membership.partner
     acceptances = Acceptance.objects.for_partner(partner).select_related("document").order_by("-accepted_at")
-    signed_ids = {a.document_id for a in acceptances}
+    by_document = {a.document_id: a for a in acceptances}  # one acceptance per document and partner
     rows = [
-        {"document": d, "acceptance": next((a for a in acceptances if a.document_id == d.pk), None)}
+        {"document": d, "acceptance": by_document.get(d.pk)}
         for d in LegalDocument.objects.current().signable().order_by("published_at", "pk")
     ]
     return render(
@@ -106,7 +106,6 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         {
             "partner": partner,
             "rows": rows,
-            "signed_ids": signed_ids,
             "history": acceptances,
             "outstanding": services.outstanding_documents(partner),
             "can_sign": can(membership.role, Action.SIGN_AGREEMENTS),

@@ -41,10 +41,6 @@ def can(role: str, action: Action) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
 
 
-def roles_that_can(action: Action) -> list[str]:
-    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-
-
 def role_of(partner: Partner, user: User) -> str | None:
     role: str | None = Membership.objects.filter(partner=partner, user=user).values_list("role", flat=True).first()
     return role
