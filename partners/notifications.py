@@ -11,7 +11,7 @@ from partners.models import Membership, Partner
 KINDS = ("received", "new_application", "decision")
 
 
-def _owner_emails(partner: Partner) -> list[str]:
+def owner_emails(partner: Partner) -> list[str]:
     owners = partner.memberships.filter(role=Membership.Role.OWNER).select_related("user")
     emails = {m.user.email for m in owners if m.user.email}
     if partner.contact_email:
@@ -28,10 +28,10 @@ def build(kind: str, partner: Partner) -> EmailMessage:
         recipients = list(settings.STAFF_NOTIFICATION_EMAILS)
         subject = f"New partner application: {partner.legal_name} ({partner.gpid})"
     elif kind == "received":
-        recipients = _owner_emails(partner)
+        recipients = owner_emails(partner)
         subject = f"We received your application — {partner.gpid}"
     else:
-        recipients = _owner_emails(partner)
+        recipients = owner_emails(partner)
         subject = f"Your application {partner.gpid}: {partner.get_status_display()}"
     body = render_to_string(f"partners/email/{kind}.txt", context)
     return EmailMessage(

@@ -175,7 +175,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 30.0},
     "clear-expired-oauth-tokens": {"task": "tokens.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
+    "sweep-webhook-deliveries": {"task": "webhooks.tasks.sweep", "schedule": 15.0},
 }
+
+# --- Webhooks (DESIGN §5) ----------------------------------------------------------------
+
+# Seconds between attempts after each failure: 8 attempts in all, then the delivery fails.
+WEBHOOKS_RETRY_DELAYS = [
+    int(s) for s in env.list("WEBHOOKS_RETRY_DELAYS", default=["5", "300", "1800", "7200", "18000", "36000", "36000"])
+]
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=15.0)
+# An endpoint whose every attempt failed for this long is disabled and its owners emailed.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=5 * 24 * 3600)
+# Loopback receivers (127.0.0.0/8, ::1) for tests and local demos; never in production.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=TEST_RUN) and not PRODUCTION
+# Retries due within this many seconds ride a Celery countdown; later ones wait for the
+# sweeper (a Redis message held past the visibility timeout would be delivered twice).
+WEBHOOKS_MAX_COUNTDOWN = 600
+WEBHOOKS_SWEEP_GRACE = 30
 
 # --- Auth and accounts ---------------------------------------------------------------
 

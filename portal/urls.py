@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("legal.urls")),
     path("", include("partners.urls")),
     path("", include("tokens.urls")),
+    path("", include("webhooks.urls")),
     # Signing up means applying for an organization: allauth's own form leads to the wizard.
     path("accounts/signup/", RedirectView.as_view(pattern_name="partners:signup", permanent=False)),
     path("accounts/", include("allauth.urls")),

@@ -14,9 +14,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
 from partners.models import Membership, Partner
 from tests.factories import PartnerFactory, UserFactory, add_member
+from tokens import services as token_services
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -145,3 +147,38 @@ def celery_worker(transactional_db: None) -> Any:
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+
+
+@pytest.fixture
+def issue(acme):
+    """Issue an API token for alice's partner: issue(scopes=[...]) -> IssuedToken."""
+    owner = acme.memberships.get(role="owner").user
+
+    def make(
+        scopes=("cms.partner.read", "cms.partner.write"),
+        name="ci",
+        environment="sandbox",
+        days=90,
+        partner=acme,
+        by=None,
+    ):
+        return token_services.create_api_token(
+            partner=partner,
+            name=name,
+            scopes=list(scopes),
+            environment=environment,
+            expires_in_days=days,
+            by=by or owner,
+        )
+
+    return make
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def bearer(api, secret):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return api

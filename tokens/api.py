@@ -162,15 +162,15 @@ class PartnerAPIView(GenericAPIView[Any]):
         assert isinstance(self.request.auth, Principal)  # noqa: S101 - HasScopes guarantees it
         return self.request.auth
 
-    def require_manager(self) -> None:
-        """The person behind the credential must still be allowed to manage credentials
+    def require_manager(self, action: Action = Action.MANAGE_CREDENTIALS) -> None:
+        """The person behind the credential must still be allowed to do ``action``
         (roles change after a token is issued)."""
         try:
             require(
                 partner=self.principal.partner,
                 user=self.principal.user,
-                action=Action.MANAGE_CREDENTIALS,
-                message="The member behind this credential can no longer manage credentials.",
+                action=action,
+                message=f"The member behind this credential may no longer: {action.label.lower()}.",
             )
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc

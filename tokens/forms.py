@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
 
 from partners.models import Partner
+from portal.forms import ServiceForm
 from tokens import rules
 from tokens.scope_data import API_KEY
 
 
-class ScopeChoiceForm(forms.Form):
+class ScopeChoiceForm(ServiceForm):
     """A ``scopes`` field offering the partner's allowed scopes for ``scope_method``, grouped by category."""
 
     scope_method: ClassVar[str] = API_KEY  # which credential kind the scopes must support
@@ -31,11 +31,3 @@ class ScopeChoiceForm(forms.Form):
     @property
     def checked(self) -> set[str]:
         return set(self["scopes"].value() or [])
-
-    def attach(self, exc: ValidationError | PermissionDenied) -> None:
-        """Show a service's refusal on the field it names, else above the form."""
-        if isinstance(exc, PermissionDenied):
-            self.add_error(None, str(exc))
-            return
-        for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            self.add_error(field if field in self.fields else None, errors)

@@ -110,7 +110,12 @@ def revoke_api_token(*, token: ApiToken, by: User | None, reason: str, meta: Req
             action="token.revoked", actor=by, partner=token.partner, obj=token, meta=meta, details={"reason": reason}
         )
         if token.kind == ApiToken.Kind.API:
-            webhooks.emit(partner=token.partner, type="partner.token.revoked", payload=token.revoked_payload())
+            webhooks.emit(
+                partner=token.partner,
+                type="partner.token.revoked",
+                payload=token.revoked_payload(),
+                environment=token.environment,
+            )
     return token
 
 
@@ -255,7 +260,10 @@ def disable_oauth_client(
             details={"reason": reason},
         )
         webhooks.emit(
-            partner=client.partner, type="partner.token.revoked", payload={**client.revoked_payload(), "reason": reason}
+            partner=client.partner,
+            type="partner.token.revoked",
+            payload={**client.revoked_payload(), "reason": reason},
+            environment=client.environment,
         )
     return client
 

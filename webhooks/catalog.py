@@ -13,6 +13,7 @@ class EventType:
     group: str
     description: str
     example: dict[str, Any]
+    from_seed: bool = True  # published on the seed portal page, payload exactly as there
 
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -53,6 +54,19 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "reason": "admin_action",
         },
     ),
+    EventType(
+        type="webhook.test",
+        group="Webhooks",
+        description="Sent on request from the dashboard or POST /webhooks/{id}/test, to check an endpoint.",
+        example={
+            "event": "webhook.test",
+            "endpoint_id": "we_Xk2p9QaLm3Rt",
+            "partner_gpid": "CMS-00000001",
+            "sent_at": "2026-06-13T17:05:00Z",
+        },
+        from_seed=False,
+    ),
 )
 
 EVENT_TYPES_BY_NAME: dict[str, EventType] = {e.type: e for e in EVENT_TYPES}
+SUBSCRIBABLE: tuple[str, ...] = tuple(e.type for e in EVENT_TYPES)

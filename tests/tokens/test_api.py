@@ -4,8 +4,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.utils import timezone
 
+from tests.conftest import bearer
 from tests.factories import PASSWORD
-from tests.tokens.conftest import bearer
 from tokens.models import ApiToken
 from webhooks.models import Event
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from oauth2_provider.models import AccessToken
 
-from tests.tokens.conftest import bearer
+from tests.conftest import bearer
 from tokens import services
 from tokens.models import OAuthClient
 from webhooks.models import Event

@@ -5,8 +5,8 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import bearer
 from tests.factories import PASSWORD
-from tests.tokens.conftest import bearer
 from tokens.models import OAuthClient
 
 

@@ -1,0 +1,61 @@
+"""Dashboard forms for webhook endpoints and the delivery log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from portal.forms import ServiceForm
+from webhooks.catalog import EVENT_TYPES
+from webhooks.models import Delivery, Environment
+
+EVENT_CHOICES = [(e.type, e.type) for e in EVENT_TYPES]
+
+
+class EndpointForm(ServiceForm):
+    url = forms.CharField(
+        label="Endpoint URL",
+        max_length=2000,
+        help_text="Where we POST events. https:// (http:// is accepted for sandbox endpoints). "
+        "Private, loopback and link-local addresses are refused.",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.org/webhooks/cms", "spellcheck": "false"}),
+    )
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        label="Events",
+        choices=EVENT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only these event types are sent to this endpoint.",
+        error_messages={"required": "Subscribe to at least one event type."},
+    )
+
+
+class NewEndpointForm(EndpointForm):
+    environment = forms.ChoiceField(
+        label="Environment",
+        choices=Environment.choices,
+        initial=Environment.SANDBOX,
+        widget=forms.RadioSelect,
+        help_text="Which environment's events this endpoint receives.",
+    )
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Delivery.Status.choices], required=False)
+    event_type = forms.ChoiceField(label="Event type", choices=[("", "Any event"), *EVENT_CHOICES], required=False)
+
+
+class RecoverForm(ServiceForm):
+    since = forms.DateTimeField(
+        label="Failed since (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="Every event whose delivery failed since then, and that has not arrived since, is sent again.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"since": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")})
+        super().__init__(*args, **kwargs)
