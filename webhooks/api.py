@@ -209,7 +209,7 @@ class DeliveryList(WebhookAPIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
             OpenApiParameter("event_type", OpenApiTypes.STR, enum=list(SUBSCRIBABLE)),
-        ]
+        ],
     )
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
@@ -224,12 +224,12 @@ def filter_deliveries(deliveries: QuerySet[Delivery], params: Any) -> QuerySet[D
     wanted_status = params.get("status") or ""
     if wanted_status:
         if wanted_status not in Delivery.Status.values:
-            raise exceptions.ValidationError({"status": f"Use one of: {', '.join(Delivery.Status.values)}."})
+            raise exceptions.ValidationError({"status": [f"Use one of: {', '.join(Delivery.Status.values)}."]})
         deliveries = deliveries.filter(status=wanted_status)
     event_type = params.get("event_type") or ""
     if event_type:
         if event_type not in SUBSCRIBABLE:
-            raise exceptions.ValidationError({"event_type": f"Use one of: {', '.join(SUBSCRIBABLE)}."})
+            raise exceptions.ValidationError({"event_type": [f"Use one of: {', '.join(SUBSCRIBABLE)}."]})
         deliveries = deliveries.filter(event__type=event_type)
     return deliveries
 

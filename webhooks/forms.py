@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portal.forms import ServiceForm
+from webhooks import services
 from webhooks.catalog import EVENT_TYPES
 from webhooks.models import Delivery, Environment
 
@@ -31,6 +33,21 @@ class EndpointForm(ServiceForm):
         help_text="Only these event types are sent to this endpoint.",
         error_messages={"required": "Subscribe to at least one event type."},
     )
+
+    def __init__(self, *args: Any, environment: str = Environment.SANDBOX, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_environment = environment
+
+    def clean(self) -> dict[str, Any]:
+        # Check the address here too, so every problem is reported in one round trip.
+        data = super().clean() or {}
+        environment = data.get("environment") or self.default_environment
+        if data.get("url"):
+            try:
+                data["url"] = services.check_destination(data["url"], environment)
+            except ValidationError as exc:
+                self.attach(exc)
+        return data
 
 
 class NewEndpointForm(EndpointForm):

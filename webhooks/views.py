@@ -90,7 +90,7 @@ def endpoint_detail(request: HttpRequest, membership: Membership, endpoint_id: s
     endpoint = _endpoint(membership, endpoint_id)
     manage = can(membership.role, Action.MANAGE_WEBHOOKS)
     initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.event_types}
-    form = EndpointForm(request.POST or None, initial=initial)
+    form = EndpointForm(request.POST or None, initial=initial, environment=endpoint.environment)
     if request.method == "POST":
         if not manage:
             raise PermissionDenied("Your role cannot manage webhooks.")
