@@ -21,7 +21,7 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runportal
+	WEBHOOKS_ALLOW_LOOPBACK=1 $(BIN)/python manage.py runportal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,11 +11,13 @@ scheduled hours ahead.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -47,7 +49,9 @@ class Outcome:
 def signed_headers(endpoint: Endpoint, msg_id: str, body: str, timestamp: int) -> dict[str, str]:
     in_use = [signing.decrypt(endpoint.secret_ciphertext, bound_to=endpoint.public_id)]
     if endpoint.previous_secret_valid():
-        in_use.append(signing.decrypt(endpoint.previous_secret_ciphertext, bound_to=endpoint.public_id))
+        # Sealed under a server key that has since changed: sign with the new secret only.
+        with contextlib.suppress(InvalidTag):
+            in_use.append(signing.decrypt(endpoint.previous_secret_ciphertext, bound_to=endpoint.public_id))
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
@@ -89,7 +93,11 @@ def attempt(delivery_id: int, *, owner: str) -> Outcome | None:
     if delivery.attempt_count > len(retry_delays()):
         return _finish_unsent(delivery, "Not sent again: every attempt has been used.")
     started_at = timezone.now()
-    headers = signed_headers(endpoint, delivery.event.public_id, delivery.event.body, int(time.time()))
+    try:
+        headers = signed_headers(endpoint, delivery.event.public_id, delivery.event.body, int(time.time()))
+    except InvalidTag:
+        error = "Not sent: the signing secret cannot be decrypted (the server key changed). Rotate the secret."
+        return _record(delivery, started_at, {}, http.Result(None, "", error, 0), "")
     try:
         dest = resolve(endpoint.url, require_https=endpoint.environment == Environment.PRODUCTION)
     except BlockedDestination as exc:

@@ -100,3 +100,17 @@ def test_secrets_are_not_stored_in_clear(endpoint_for):
     hook = endpoint_for("https://93.184.215.14/hooks")
     row = Endpoint.objects.filter(pk=hook.endpoint.pk).values().get()
     assert all(hook.secret not in str(value) for value in row.values())
+
+
+def test_a_changed_server_key_is_reported_not_crashed(endpoint_for, receiver, settings):
+    hook = endpoint_for(receiver.url)
+    settings.CREDENTIAL_HASH_KEY = "a-new-server-key"
+    delivery = services.send_test(endpoint=hook.endpoint, by=None)
+    attempt(delivery.pk, owner="test")
+    delivery.refresh_from_db()
+    assert "cannot be decrypted" in delivery.last_error and receiver.requests == []
+    services.rotate_secret(endpoint=hook.endpoint, by=None)  # the fix the message suggests
+    delivery.next_attempt_at = delivery.created_at
+    delivery.save()
+    attempt(delivery.pk, owner="test")
+    assert len(receiver.wait_for(1)) == 1
