@@ -53,7 +53,7 @@ def test_500_then_200_retries_with_the_same_webhook_id_and_stops(receiver, endpo
     assert len(receiver.requests) == 2  # nothing after the success
 
 
-def test_410_gone_disables_the_endpoint_at_once(receiver, endpoint_for, fast_retries, celery_worker, mailoutbox):
+def test_410_gone_disables_the_endpoint_at_once(acme, receiver, endpoint_for, fast_retries, celery_worker, mailoutbox):
     hook = endpoint_for(receiver.url)
     receiver.answer(410)
     delivery = services.send_test(endpoint=hook.endpoint, by=None)
@@ -61,6 +61,10 @@ def test_410_gone_disables_the_endpoint_at_once(receiver, endpoint_for, fast_ret
     endpoint = Endpoint.objects.get(pk=hook.endpoint.pk)
     assert endpoint.disabled_reason == Endpoint.DisabledReason.GONE
     assert len(receiver.requests) == 1
+    _wait_for(lambda: len(mailoutbox) == 1)
+    (email,) = mailoutbox
+    assert email.to == [acme.memberships.get(role="owner").user.email]
+    assert receiver.url in email.subject and "410 Gone" in email.body
 
 
 def test_a_rolled_back_change_sends_nothing(acme, receiver, endpoint_for, issue, celery_worker):
@@ -87,3 +91,13 @@ def _wait_status(delivery: Delivery, status: str, timeout: float = 20.0) -> None
             return
         time.sleep(0.05)
     raise AssertionError(f"delivery stayed {delivery.status}, expected {status}")
+
+
+def _wait_for(condition, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition never became true")
+        time.sleep(0.05)
