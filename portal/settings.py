@@ -123,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    if TEST_RUN:
+        # A file, not shared-cache memory: the test thread, the live server and the
+        # in-process Celery worker then wait for each other's locks instead of failing
+        # at once with "database table is locked".
+        DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{TEST_WORKER}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -192,6 +197,8 @@ WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=TEST_RUN) 
 # Retries due within this many seconds ride a Celery countdown; later ones wait for the
 # sweeper (a Redis message held past the visibility timeout would be delivered twice).
 WEBHOOKS_MAX_COUNTDOWN = 600
+# Requests each worker process keeps in flight (one slow endpoint holds one slot only).
+WEBHOOKS_SEND_CONCURRENCY = env.int("WEBHOOKS_SEND_CONCURRENCY", default=8)
 WEBHOOKS_SWEEP_GRACE = 30
 
 # --- Auth and accounts ---------------------------------------------------------------

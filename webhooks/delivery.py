@@ -1,19 +1,24 @@
-"""Sending one delivery attempt and deciding what happens next.
+"""Sending delivery attempts and deciding what happens next.
 
 The database is the schedule: a delivery is ``pending`` with ``next_attempt_at`` until
-it succeeds or runs out of attempts. A task claims the row with a lease (its own task
-id, so a message redelivered after its worker died can take its claim back), sends,
-records the attempt and sets the next time. Short waits are queued as Celery countdowns;
-long ones are picked up by the sweeper, because Redis redelivers any message left
-unacknowledged past its visibility timeout (an hour), which would duplicate retries
-scheduled hours ahead.
+it succeeds or runs out of attempts. A worker claims due rows with a lease (its Celery
+task id, so a message redelivered after its worker died takes its claim back and
+records the cut-short attempt), sends, records the attempt and sets the next time.
+
+:func:`drain` is the delivery loop: it keeps up to ``WEBHOOKS_SEND_CONCURRENCY``
+requests in flight on a thread pool, claiming more rows as slots free up, so one slow
+endpoint never holds up the others and a burst costs one task instead of one per event.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +31,8 @@ from django.utils import timezone
 from webhooks import http, services, signing
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Environment
 from webhooks.ssrf import BlockedDestination, resolve
+
+logger = logging.getLogger(__name__)
 
 LEASE_MARGIN = timedelta(seconds=30)
 INTERRUPTED = "Interrupted: the worker stopped before the response was recorded."
@@ -60,63 +67,197 @@ def signed_headers(endpoint: Endpoint, msg_id: str, body: str, timestamp: int) -
     }
 
 
-def _claim(delivery_id: int, owner: str) -> tuple[bool, bool]:
-    """(claimed, the previous claim was cut short). A claim succeeds when the delivery is
-    due and nobody else holds a live lease; a lease held under our own task id means
-    this message was redelivered after the worker running it died."""
+@dataclass(frozen=True)
+class Claim:
+    """A claimed delivery with what sending it needs, loaded in the claiming query."""
+
+    delivery_id: int
+    attempt_count: int
+    previous_owner: str
+    event_public_id: str
+    body: str
+    endpoint: Endpoint  # the columns listed in _ENDPOINT_FIELDS only
+
+
+_ENDPOINT_FIELDS = (
+    "id",
+    "public_id",
+    "url",
+    "environment",
+    "status",
+    "secret_ciphertext",
+    "previous_secret_ciphertext",
+    "previous_secret_expires_at",
+    "failing_since",
+)
+_JOINED_ENDPOINT = tuple(f"endpoint__{f}" for f in _ENDPOINT_FIELDS)
+
+
+def claim(*, owner: str, limit: int, ids: list[int] | None = None, reclaim: bool = False) -> list[Claim]:
+    """Lease up to ``limit`` due deliveries (or only ``ids``) for ``owner``.
+
+    Due means pending, ``next_attempt_at`` reached, and no live lease. With ``reclaim``
+    (only when ``owner`` has nothing in flight: a task's first look), rows leased to
+    ``owner`` itself are taken back whatever their state: its message was redelivered
+    after the worker running it died. On PostgreSQL, rows another worker is claiming
+    are skipped.
+    """
     now = timezone.now()
-    row = Delivery.objects.filter(pk=delivery_id).values("status", "next_attempt_at", "lease_owner").first()
-    if row is None or row["status"] != Delivery.Status.PENDING:
-        return False, False
-    if row["next_attempt_at"] is not None and row["next_attempt_at"] > now and row["lease_owner"] != owner:
-        return False, False
-    lease_free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
-    claimed = (
-        Delivery.objects.filter(lease_free, pk=delivery_id, status=Delivery.Status.PENDING)
-        .filter(lease_owner=row["lease_owner"])
-        .update(lease_owner=owner, lease_expires_at=now + timedelta(seconds=settings.WEBHOOKS_TIMEOUT) + LEASE_MARGIN)
-    )
-    return bool(claimed), bool(claimed and row["lease_owner"])
+    due = Q(next_attempt_at__lte=now)
+    lease_free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    if reclaim:
+        due |= Q(lease_owner=owner)
+        lease_free |= Q(lease_owner=owner)
+    rows = Delivery.objects.filter(due, lease_free, status=Delivery.Status.PENDING)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    columns = ("id", "attempt_count", "lease_owner", "event__public_id", "event__body", *_JOINED_ENDPOINT)
+    with transaction.atomic():
+        picked = list(
+            rows.select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_attempt_at")
+            .values_list(*columns)[:limit]
+        )
+        if not picked:
+            return []
+        Delivery.objects.filter(pk__in=[row[0] for row in picked]).update(
+            lease_owner=owner, lease_expires_at=now + timedelta(seconds=settings.WEBHOOKS_TIMEOUT) + LEASE_MARGIN
+        )
+    return [
+        Claim(
+            delivery_id=row[0],
+            attempt_count=row[1],
+            previous_owner=row[2],
+            event_public_id=row[3],
+            body=row[4],
+            endpoint=Endpoint(**dict(zip(_ENDPOINT_FIELDS, row[5:], strict=True))),
+        )
+        for row in picked
+    ]
 
 
 def attempt(delivery_id: int, *, owner: str) -> Outcome | None:
     """One attempt of one delivery, if it is due and not held by another worker."""
-    claimed, interrupted = _claim(delivery_id, owner or "anonymous")
-    if not claimed:
-        return None
-    if interrupted:
-        _record_interruption(delivery_id)
-    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    if not endpoint.is_active:
-        return _finish_unsent(delivery, "Not sent: the endpoint is disabled.")
-    if delivery.attempt_count > len(retry_delays()):
-        return _finish_unsent(delivery, "Not sent again: every attempt has been used.")
+    claims = claim(owner=owner or "anonymous", limit=1, ids=[delivery_id], reclaim=True)
+    return send(claims[0]) if claims else None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What one POST did, before it is recorded."""
+
+    started_at: datetime
+    headers: dict[str, str]
+    result: http.Result
+    address: str
+
+
+def send(job: Claim) -> Outcome:
+    """Sign, check the address, POST, and record the attempt of one claimed delivery."""
+    ready = _prepare(job)
+    if isinstance(ready, Outcome):
+        return ready
+    return _record(job, ready, _post(job))
+
+
+def _prepare(job: Claim) -> Outcome | int:
+    """Database bookkeeping before a POST: the attempt number to use, or the outcome
+    when the delivery must not be sent at all."""
+    attempt_count = job.attempt_count
+    if job.previous_owner:  # the last claim never recorded its answer
+        _record_interruption(job.delivery_id, attempt_count)
+        attempt_count += 1
+    if not job.endpoint.is_active:
+        return _finish_unsent(job.delivery_id, "Not sent: the endpoint is disabled.")
+    if attempt_count > len(retry_delays()):
+        return _finish_unsent(job.delivery_id, "Not sent again: every attempt has been used.")
+    return attempt_count
+
+
+def _post(job: Claim) -> Posted:
+    """Sign, check the address and POST. No database access: runs on the pool threads."""
+    endpoint = job.endpoint
     started_at = timezone.now()
     try:
-        headers = signed_headers(endpoint, delivery.event.public_id, delivery.event.body, int(time.time()))
+        headers = signed_headers(endpoint, job.event_public_id, job.body, int(time.time()))
     except InvalidTag:
         error = "Not sent: the signing secret cannot be decrypted (the server key changed). Rotate the secret."
-        return _record(delivery, started_at, {}, http.Result(None, "", error, 0), "")
+        return Posted(started_at, {}, http.Result(None, "", error, 0), "")
     try:
         dest = resolve(endpoint.url, require_https=endpoint.environment == Environment.PRODUCTION)
     except BlockedDestination as exc:
-        return _record(delivery, started_at, headers, http.Result(None, "", f"Not sent: {exc}"[:300], 0), "")
-    result = http.post(dest, delivery.event.body.encode(), headers, timeout=settings.WEBHOOKS_TIMEOUT)
-    return _record(delivery, started_at, headers, result, dest.address)
+        return Posted(started_at, headers, http.Result(None, "", f"Not sent: {exc}"[:300], 0), "")
+    try:
+        result = http.post(dest, job.body.encode(), headers, timeout=settings.WEBHOOKS_TIMEOUT)
+    except Exception as exc:  # a bug or an exotic network error: record it, never lose the row
+        logger.exception("webhook POST for delivery %s failed unexpectedly", job.delivery_id)
+        result = http.Result(None, "", f"Internal error while sending: {type(exc).__name__}", 0)
+    return Posted(started_at, headers, result, dest.address)
 
 
-def _record_interruption(delivery_id: int) -> None:
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool  # one pool per worker process
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.WEBHOOKS_SEND_CONCURRENCY, thread_name_prefix="webhook")
+        return _pool
+
+
+def drain(
+    *, owner: str, on_retry: Callable[[int, float], None], more_work: Callable[[], None], budget: float = 50.0
+) -> tuple[int, bool]:
+    """Send due deliveries until none is left or ``budget`` seconds have passed: (attempts
+    made, whether it ran dry). ``on_retry(delivery_id, seconds)`` schedules a retry;
+    ``more_work()`` is called when a full batch suggests another worker could help."""
+    width = settings.WEBHOOKS_SEND_CONCURRENCY
+    deadline = time.monotonic() + budget
+    in_flight: dict[Future[Posted], tuple[Claim, int]] = {}
+    sent = 0
+    dry = False
+    first = True
+
+    def settle(job: Claim, outcome: Outcome) -> None:
+        if outcome.next_in is not None:
+            on_retry(job.delivery_id, outcome.next_in)
+
+    while True:
+        free = width - len(in_flight)
+        if free and time.monotonic() < deadline:
+            jobs = claim(owner=owner, limit=free, reclaim=first)
+            first = False
+            dry = not jobs
+            if len(jobs) == width:
+                more_work()
+            for job in jobs:
+                ready = _prepare(job)
+                if isinstance(ready, Outcome):
+                    settle(job, ready)
+                else:
+                    in_flight[_executor().submit(_post, job)] = (job, ready)
+        if not in_flight:
+            return sent, dry
+        # Database work stays on this thread; the pool threads only sign and POST.
+        done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in done:
+            job, attempt_count = in_flight.pop(future)
+            settle(job, _record(job, attempt_count, future.result()))
+            sent += 1
+
+
+def _record_interruption(delivery_id: int, attempt_count: int) -> None:
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=delivery.attempt_count + 1, started_at=timezone.now(), error=INTERRUPTED
+            delivery_id=delivery_id, number=attempt_count + 1, started_at=timezone.now(), error=INTERRUPTED
         )
         Delivery.objects.filter(pk=delivery_id).update(attempt_count=F("attempt_count") + 1, last_error=INTERRUPTED)
 
 
-def _finish_unsent(delivery: Delivery, error: str) -> Outcome:
-    Delivery.objects.filter(pk=delivery.pk).update(
+def _finish_unsent(delivery_id: int, error: str) -> Outcome:
+    Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.FAILED,
         last_error=error,
         next_attempt_at=None,
@@ -127,54 +268,46 @@ def _finish_unsent(delivery: Delivery, error: str) -> Outcome:
     return Outcome(Delivery.Status.FAILED, None)
 
 
-def _record(
-    delivery: Delivery, started_at: datetime, headers: dict[str, str], result: http.Result, address: str
-) -> Outcome:
+def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
     now = timezone.now()
-    endpoint = delivery.endpoint
-    number = delivery.attempt_count + 1
+    endpoint = job.endpoint
+    result = posted.result
+    number = attempt_count + 1
+    status = Delivery.Status.PENDING
     next_in: float | None = None
     with transaction.atomic():
         DeliveryAttempt.objects.create(
-            delivery=delivery,
+            delivery_id=job.delivery_id,
             number=number,
-            started_at=started_at,
+            started_at=posted.started_at,
             latency_ms=result.latency_ms,
             status_code=result.status_code,
             response_body=result.body,
             error=result.error,
-            address=address,
-            request_headers=headers,
+            address=posted.address,
+            request_headers=posted.headers,
         )
-        delivery.attempt_count = number
-        delivery.last_status_code = result.status_code
-        delivery.last_error = result.error
         if result.ok:
-            delivery.status = Delivery.Status.SUCCEEDED
-            Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(failing_since=None)
+            status = Delivery.Status.SUCCEEDED
+            if endpoint.failing_since is not None:
+                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
         elif result.status_code == 410:
-            delivery.status = Delivery.Status.FAILED
+            status = Delivery.Status.FAILED
             services.disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.GONE, by=None)
         elif services.note_failure(endpoint=endpoint, at=now):
-            delivery.status = Delivery.Status.FAILED  # the endpoint has just been disabled
+            status = Delivery.Status.FAILED  # the endpoint has just been disabled
         elif number > len(retry_delays()):
-            delivery.status = Delivery.Status.FAILED
+            status = Delivery.Status.FAILED
         else:
             next_in = jittered(retry_delays()[number - 1])
-        delivery.next_attempt_at = now + timedelta(seconds=next_in) if next_in is not None else None
-        delivery.completed_at = now if delivery.status != Delivery.Status.PENDING else None
-        delivery.lease_owner = ""
-        delivery.lease_expires_at = None
-        delivery.save(
-            update_fields=[
-                "attempt_count",
-                "last_status_code",
-                "last_error",
-                "status",
-                "next_attempt_at",
-                "completed_at",
-                "lease_owner",
-                "lease_expires_at",
-            ]
+        Delivery.objects.filter(pk=job.delivery_id).update(
+            attempt_count=number,
+            last_status_code=result.status_code,
+            last_error=result.error,
+            status=status,
+            next_attempt_at=now + timedelta(seconds=next_in) if next_in is not None else None,
+            completed_at=now if status != Delivery.Status.PENDING else None,
+            lease_owner="",
+            lease_expires_at=None,
         )
-    return Outcome(delivery.status, next_in)
+    return Outcome(status, next_in)

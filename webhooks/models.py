@@ -78,11 +78,6 @@ class EndpointQuerySet(models.QuerySet["Endpoint"]):
     def active(self) -> EndpointQuerySet:
         return self.filter(status=Endpoint.Status.ACTIVE)
 
-    def subscribed_to(self, event_type: str) -> EndpointQuerySet:
-        # JSON containment is not portable to SQLite; the list is short, filter in Python.
-        ids = [pk for pk, types in self.values_list("pk", "event_types") if event_type in types]
-        return self.filter(pk__in=ids)
-
 
 class Endpoint(models.Model):
     """A partner's HTTPS receiver for one environment's events."""

@@ -58,17 +58,16 @@ def emit(
     if type not in EVENT_TYPES_BY_NAME:
         raise UnknownEventType(f"Unknown webhook event type {type!r}; known: {', '.join(EVENT_TYPES_BY_NAME)}")
     body = {"event": type, **{k: v for k, v in payload.items() if k != "event"}}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction when there is one
         event = Event.objects.create(partner=partner, type=type, environment=environment, body=Event.serialize(body))
         if only is not None:
-            endpoints = [only]
+            endpoint_ids = [only.pk]
         else:
-            endpoints = list(
-                Endpoint.objects.active().filter(partner=partner, environment=environment).subscribed_to(type)
-            )
+            candidates = Endpoint.objects.active().filter(partner=partner, environment=environment)
+            endpoint_ids = [pk for pk, types in candidates.values_list("pk", "event_types") if type in types]
         now = timezone.now()
         deliveries = Delivery.objects.bulk_create(
-            [Delivery(event=event, endpoint=endpoint, next_attempt_at=now) for endpoint in endpoints]
+            [Delivery(event=event, endpoint_id=pk, next_attempt_at=now) for pk in endpoint_ids]
         )
         _queue(deliveries)
     return event

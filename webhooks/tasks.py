@@ -1,5 +1,6 @@
-"""Delivery tasks: one attempt per run, a sweeper for anything the broker lost or
-that waits longer than a countdown should, and the endpoint-disabled email."""
+"""Delivery tasks: a drain that sends every due delivery (one queued at a time, however
+many events arrive), a sweeper for anything the broker lost or that waits longer than a
+countdown should, and the endpoint-disabled email."""
 
 from __future__ import annotations
 
@@ -9,22 +10,33 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 EMAIL_RETRY_DELAYS = (30, 300, 1800)
-SWEEP_BATCH = 1000
+# Set while a drain task is queued or running; emits during that time queue nothing more.
+DRAIN_FLAG = "webhooks:drain-queued"
+HELPER_FLAG = "webhooks:drain-helper"
 
 
 def queue_deliveries(delivery_ids: list[int]) -> None:
-    """Queue one task per delivery. A broker outage loses nothing: the rows are in the
-    database and the sweeper queues them once it is back."""
+    """After commit: make sure a drain task will send these. A broker outage loses
+    nothing: the rows are in the database and the sweeper starts a drain once it is back."""
+    if delivery_ids:
+        kick()
+
+
+def kick(*, helper: bool = False) -> None:
+    """Queue a drain unless one is already queued or running (or, for ``helper``, unless
+    a helper was started in the last second)."""
     try:
-        for delivery_id in delivery_ids:
-            deliver.delay(delivery_id)
-    except Exception:  # broker unreachable: the sweeper will pick these up
+        if cache.add(HELPER_FLAG if helper else DRAIN_FLAG, 1, timeout=1 if helper else 10):
+            deliver.delay()
+    except Exception:  # broker (or cache) unreachable: the sweeper will pick these up
+        cache.delete(DRAIN_FLAG)
         logger.warning("webhook deliveries not queued; the sweeper will send them", exc_info=True)
 
 
@@ -37,31 +49,51 @@ def queue_deliveries(delivery_ids: list[int]) -> None:
     retry_backoff_max=300,
     max_retries=10,
 )
-def deliver(self, delivery_id: int) -> None:  # type: ignore[no-untyped-def]
-    """One attempt of one delivery. Safe to run twice: the second run finds the row
-    claimed, done, or not yet due, and does nothing."""
+def deliver(self, delivery_id: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Send every due delivery (``delivery_id`` is a hint, for retries scheduled by
+    countdown). Safe to run twice and side by side: rows are claimed with a lease, so a
+    second run finds them claimed, done, or not yet due."""
     from webhooks import delivery
 
-    outcome = delivery.attempt(delivery_id, owner=self.request.id or "")
-    if outcome is not None and outcome.next_in is not None and outcome.next_in <= settings.WEBHOOKS_MAX_COUNTDOWN:
-        deliver.apply_async((delivery_id,), countdown=outcome.next_in)
+    owner = self.request.id or "local"
+
+    def retry_later(pending_id: int, seconds: float) -> None:
+        if seconds <= settings.WEBHOOKS_MAX_COUNTDOWN:
+            deliver.apply_async((pending_id,), countdown=seconds)
+        # longer waits: the sweeper starts a drain when they fall due
+
+    def helper() -> None:
+        kick(helper=True)
+
+    sent, dry = delivery.drain(owner=owner, on_retry=retry_later, more_work=helper)
+    if not dry:  # out of time with work left: hand over to a fresh task
+        deliver.delay()
+        return sent
+    # Let the next emit queue a drain, then look once more: anything committed before
+    # the flag went away is ours to send.
+    cache.delete(DRAIN_FLAG)
+    more, dry = delivery.drain(owner=owner, on_retry=retry_later, more_work=helper, budget=5.0)
+    if not dry:
+        kick()
+    return sent + more
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep() -> int:
-    """Queue deliveries that are due but have no task on its way: retries scheduled
-    further ahead than a countdown, and anything queued while the broker was down.
-    Runs every 15 s from beat; a grace period keeps it off deliveries whose countdown
-    task is about to run."""
+    """Start a drain when deliveries are overdue: retries scheduled further ahead than a
+    countdown, and anything emitted while the broker was down. Runs every 15 s from
+    beat; the grace period leaves alone what a running drain is about to send."""
     from webhooks.models import Delivery
 
     now = timezone.now()
     overdue = Delivery.objects.due(now).filter(
         next_attempt_at__lte=now - timedelta(seconds=settings.WEBHOOKS_SWEEP_GRACE)
     )
-    ids = list(overdue.order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    queue_deliveries(ids)
-    return len(ids)
+    count = overdue.count()
+    if count:
+        cache.delete(DRAIN_FLAG)  # a drain that should have been running is not
+        kick()
+    return count
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=len(EMAIL_RETRY_DELAYS))
