@@ -72,6 +72,7 @@ class Claim:
     """A claimed delivery with what sending it needs, loaded in the claiming query."""
 
     delivery_id: int
+    owner: str
     attempt_count: int
     previous_owner: str
     event_public_id: str
@@ -126,6 +127,7 @@ def claim(*, owner: str, limit: int, ids: list[int] | None = None, reclaim: bool
     return [
         Claim(
             delivery_id=row[0],
+            owner=owner,
             attempt_count=row[1],
             previous_owner=row[2],
             event_public_id=row[3],
@@ -226,11 +228,12 @@ def drain(
 
     while True:
         free = width - len(in_flight)
-        if free and time.monotonic() < deadline:
+        # Claim in batches (half the width at least), not one row per finished request.
+        if (free * 2 >= width or not in_flight) and time.monotonic() < deadline:
             jobs = claim(owner=owner, limit=free, reclaim=first)
             first = False
             dry = not jobs
-            if len(jobs) == width:
+            if len(jobs) == free:  # there may be more: let another worker process help
                 more_work()
             for job in jobs:
                 ready = _prepare(job)
@@ -300,7 +303,9 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
             status = Delivery.Status.FAILED
         else:
             next_in = jittered(retry_delays()[number - 1])
-        Delivery.objects.filter(pk=job.delivery_id).update(
+        # Only while the claim still holds: if it ran out and another worker took the
+        # row over, that worker's attempt decides what happens next.
+        kept = Delivery.objects.filter(pk=job.delivery_id, lease_owner=job.owner).update(
             attempt_count=number,
             last_status_code=result.status_code,
             last_error=result.error,
@@ -310,4 +315,7 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
             lease_owner="",
             lease_expires_at=None,
         )
+    if not kept:
+        logger.warning("webhook delivery %s: claim lost before the answer was recorded", job.delivery_id)
+        return Outcome(status, None)
     return Outcome(status, next_in)

@@ -1,27 +1,30 @@
-"""One POST to a checked address: no redirects, no retries here, bounded reads.
+"""One POST to a checked address: no redirects, no retries here, a hard deadline.
 
-Connection pools are kept per (scheme, address, port, host name) in each worker
-process, so a busy endpoint reuses its keep-alive connection. HTTPS verifies the
-certificate against the host name while connecting to the checked address.
+``http.client`` on a socket we open to the checked address (TLS verifies the
+certificate against the URL's host name). A watchdog shuts the socket when the timeout
+is up, so a receiver that trickles its answer a byte at a time is cut off like one that
+never answers: the timeout bounds the whole attempt, not each read. Each sending thread
+keeps its connections alive between requests to the same endpoint.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import select
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
-
-import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, SSLError
-from urllib3.exceptions import TimeoutError as UrllibTimeout
 
 from webhooks.ssrf import Destination
 
 RESPONSE_EXCERPT_BYTES = 2048
 USER_AGENT = "CMS-Health-Tech-Webhooks/1.0 (+https://standardwebhooks.com)"
 
-_pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
-_pools_lock = threading.Lock()
+_local = threading.local()
+_tls = ssl.create_default_context()
 
 
 @dataclass(frozen=True)
@@ -36,64 +39,95 @@ class Result:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _pool(dest: Destination) -> urllib3.HTTPConnectionPool:
-    key = (dest.scheme, dest.address, dest.port, dest.host)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            if dest.scheme == "https":
-                pool = urllib3.HTTPSConnectionPool(
-                    dest.address,
-                    dest.port,
-                    maxsize=4,
-                    cert_reqs="CERT_REQUIRED",
-                    assert_hostname=dest.host,
-                    server_hostname=dest.host,
-                )
-            else:
-                pool = urllib3.HTTPConnectionPool(dest.address, dest.port, maxsize=4)
-            _pools[key] = pool
-        return pool
+class _Connection(http.client.HTTPConnection):
+    """HTTP(S) to ``dest.address`` on behalf of ``dest.host``."""
+
+    def __init__(self, dest: Destination, timeout: float) -> None:
+        super().__init__(dest.address, dest.port, timeout=timeout)
+        self.dest = dest
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.dest.address, self.dest.port), timeout=self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.dest.scheme == "https":
+            sock = _tls.wrap_socket(sock, server_hostname=self.dest.host)
+        self.sock = sock
 
 
-def _describe(exc: BaseException, timeout: float) -> str:
-    if isinstance(exc, UrllibTimeout):
-        return f"Timed out: no response within {timeout:g} s."
-    if isinstance(exc, NewConnectionError):
-        return f"Could not connect: {exc.__cause__ or exc}"[:300]
-    if isinstance(exc, SSLError):
+def _connections() -> dict[tuple[str, str, int, str], _Connection]:
+    if not hasattr(_local, "connections"):
+        _local.connections = {}
+    pool: dict[tuple[str, str, int, str], _Connection] = _local.connections
+    return pool
+
+
+def _dropped(conn: _Connection) -> bool:
+    """An idle kept-alive connection the server has closed (or sent junk on)."""
+    if conn.sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([conn.sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _describe(exc: BaseException, timeout: float, timed_out: bool) -> str:
+    if timed_out or isinstance(exc, TimeoutError | socket.timeout):
+        return f"Timed out: no complete response within {timeout:g} s."
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return f"TLS failed: {exc}"[:300]
-    if isinstance(exc, ProtocolError):
-        return f"The connection broke: {exc}"[:300]
+    if isinstance(exc, ConnectionRefusedError):
+        return "Could not connect: connection refused."
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "The connection was closed without a response."
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def post(dest: Destination, body: bytes, headers: dict[str, str], *, timeout: float) -> Result:
     started = time.monotonic()
+    key = (dest.scheme, dest.address, dest.port, dest.host)
+    pool = _connections()
+    conn = pool.pop(key, None)
+    if conn is not None and _dropped(conn):
+        conn.close()
+        conn = None
+    conn = conn or _Connection(dest, timeout)
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        response = _pool(dest).urlopen(
+        conn.request(
             "POST",
             dest.path,
             body=body,
-            headers={**headers, "Host": dest.host_header, "User-Agent": USER_AGENT},
-            redirect=False,
-            retries=False,
-            assert_same_host=False,
-            preload_content=False,
-            timeout=urllib3.Timeout(connect=min(5.0, timeout), read=timeout),
+            headers={**headers, "Host": dest.host_header, "User-Agent": USER_AGENT, "Connection": "keep-alive"},
         )
-    except (HTTPError, OSError) as exc:
-        return Result(None, "", _describe(exc, timeout), _elapsed(started))
-    try:
+        response = conn.getresponse()
         excerpt = response.read(RESPONSE_EXCERPT_BYTES)
-    except (HTTPError, OSError) as exc:
-        response.close()
-        return Result(response.status, "", _describe(exc, timeout), _elapsed(started))
-    if response.length_remaining == 0:
-        response.release_conn()  # the whole (Content-Length) body was read: reuse the connection
+        finished = response.isclosed() or response.length == 0
+        status = response.status
+        if expired.is_set():
+            raise TimeoutError
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        watchdog.cancel()
+        conn.close()
+        return Result(None, "", _describe(exc, timeout, expired.is_set()), _elapsed(started))
+    watchdog.cancel()
+    if finished and not response.will_close:
+        pool[key] = conn  # the whole answer was read: reuse the connection
     else:
-        response.close()  # more, or an unknown amount, follows: drop it rather than read it
-    return Result(response.status, excerpt.decode("utf-8", errors="replace"), "", _elapsed(started))
+        conn.close()  # more (or an unknown amount) follows: drop it rather than read it
+    return Result(status, excerpt.decode("utf-8", errors="replace"), "", _elapsed(started))
 
 
 def _elapsed(started: float) -> int:
