@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/token_endpoint.py [--seconds 10] [--vanilla-seconds 10]
                                              [--concurrency 4 8] [--workers 2]
+                                             [--loadgen auto|wrk|python]
 
 Scenarios (the bench-only views live in bench/bench_urls.py, served with
 bench/bench_settings.py = portal.settings + those URLs):
@@ -23,9 +24,26 @@ seed_demo, makes the credentials in this process (replacing those of earlier run
 starts gunicorn on a free port of 127.0.0.1 with RATE_LIMITS_ENABLED=0, LOG_LEVEL=WARNING
 and DEBUG=0 (unless DEBUG is set: with DEBUG on, Django records every SQL query). For each
 scenario and concurrency: a 2 s warm-up, then `--seconds` of load (`--vanilla-seconds` for
-the CPU-bound PBKDF2 scenario) from that many threads sending requests one after another
-over http.client. Anything but a 200 (or a failed connection, status 0) is an error. The
-server is always stopped at the end. A benchmark, not a test: it asserts nothing.
+the CPU-bound PBKDF2 scenario) from that many connections sending requests one after
+another. Anything but a 200 (or a failed connection, status 0) is an error. The server is
+always stopped at the end. A benchmark, not a test: it asserts nothing.
+
+The load generator shares the cores with the server, so the lighter it is the more the
+ratios measure the server: `--loadgen auto` (the default) uses wrk when it is installed
+(`apt-get install wrk`; a Lua script sends the POST bodies and headers and checks each
+answer) and otherwise Python threads over http.client (bench/loadgen.py), which take a
+good part of the CPU themselves. wrk counts whole seconds and does not count connection
+set-up in the latency; the vanilla scenario always uses the Python client (at a few
+requests per second its CPU does not matter). The first line says which one ran.
+
+Latencies and rates move with whatever else runs on the machine; the CPU time gunicorn's
+workers use per request (read from /proc, last column) hardly does, so the output adds
+two CPU figures under the ratios: token/floor, and what bearer authentication adds.
+
+The cache is Redis when REDIS_URL is set (as in production); otherwise
+redis://127.0.0.1:6379/8 when a Redis answers there (database 8, so that cached rows of
+the bench database never meet those of another database), else portal.settings' default
+(the database cache table, which costs a PostgreSQL query per cache read).
 
 Goals (from the issue): token/floor req/s >= 0.5, token P95 / floor P95 <= 2,
 token/vanilla req/s >= 100, bearer authentication adds <= 1 ms at the P50.
@@ -54,11 +72,13 @@ from bench.loadgen import (
     gunicorn,
     load,
     manage,
-    percentiles,
     send,
+    wrk_available,
+    wrk_load,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "postgis"}
 SETTINGS_MODULE = "bench.bench_settings"
 BENCH_NAME = "bench token_endpoint"  # credentials of earlier runs are found (and replaced) by this name
@@ -102,11 +122,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--concurrency", type=int, nargs="+", default=[4, 8], help="client threads, one run each (default 4 8)"
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator: wrk if installed (auto, the default), wrk, or Python threads",
+    )
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.vanilla_seconds <= 0:
         parser.error("--seconds and --vanilla-seconds must be > 0")
     if min(args.concurrency) < 1 or args.workers < 1:
         parser.error("--concurrency and --workers must be >= 1")
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if wrk_available() else "python"
+    elif args.loadgen == "wrk" and not wrk_available():
+        parser.error("wrk is not installed (apt-get install wrk)")
     return args
 
 
@@ -147,8 +177,19 @@ def ensure_postgres_database(url: str) -> None:
         print(f"created database {name}", file=sys.stderr)
 
 
+def local_redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def configure_environment() -> dict[str, str]:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not os.environ.get("REDIS_URL") and local_redis_answers(DEFAULT_REDIS_URL):
+        os.environ["REDIS_URL"] = DEFAULT_REDIS_URL
     os.environ.setdefault("DEBUG", "0")
     os.environ.update(
         {
@@ -271,7 +312,16 @@ def describe(status: int, body: bytes, content_type: str) -> str:
     return f"{content_type or 'no Content-Type'}, {len(body)} bytes: {body[:160].decode(errors='replace')!r}"
 
 
-def run(port: int, scenario: Scenario, concurrency: int, seconds: float) -> Result:
+def run(port: int, scenario: Scenario, concurrency: int, seconds: float, loadgen: str) -> Result:
+    # vanilla always runs on Python threads: at a few requests per second their CPU does not
+    # matter, and wrk would leave multi-second PBKDF2 requests running at its deadline.
+    if loadgen == "wrk" and scenario.name != "vanilla":
+        wanted = '"access_token"' if scenario.wants_access_token else ""
+        result = wrk_load(port, scenario.request, concurrency, seconds=seconds, timeout=REQUEST_TIMEOUT, wanted=wanted)
+        # wrk stops with up to `concurrency` requests unanswered; let the server finish them
+        # (they queue ahead of these) before the next run starts.
+        load(port, Request("GET", "/bench/open"), concurrency, requests=concurrency, timeout=REQUEST_TIMEOUT)
+        return result
     return load(
         port,
         scenario.request,
@@ -312,17 +362,18 @@ def sanity_checks(port: int, creds: Credentials) -> list[str]:
 # --- Report ---------------------------------------------------------------------------------
 
 
-def print_table(rows: list[tuple[str, int, Result]]) -> None:
+def print_table(rows: list[tuple[str, int, Result]], cpu_ms: dict[tuple[str, int], float]) -> None:
     header = (
         f"{'scenario':<11}{'conc':>5}{'requests':>10}{'req/s':>10}"
-        f"{'P50 ms':>10}{'P95 ms':>10}{'P99 ms':>10}{'errors':>8}"
+        f"{'P50 ms':>10}{'P95 ms':>10}{'P99 ms':>10}{'errors':>8}{'CPU ms/req':>12}"
     )
     print(header)
     print("-" * len(header))
     for name, concurrency, r in rows:
-        p50, p95, p99 = percentiles(r.latencies_ms)
+        p50, p95, p99 = r.percentiles()
         print(
-            f"{name:<11}{concurrency:>5}{r.requests:>10}{r.rate:>10.1f}{p50:>10.1f}{p95:>10.1f}{p99:>10.1f}{r.errors:>8}"
+            f"{name:<11}{concurrency:>5}{r.requests:>10}{r.rate:>10.1f}{p50:>10.1f}{p95:>10.1f}{p99:>10.1f}"
+            f"{r.errors:>8}{cpu_ms[(name, concurrency)]:>12.2f}"
         )
     for name, concurrency, r in rows:
         for status, n in sorted(r.statuses.items()):
@@ -343,21 +394,28 @@ def verdict(value: float, goal: float, at_least: bool) -> str:
     return "met" if met else "MISSED"
 
 
-def print_ratios(rows: list[tuple[str, int, Result]], concurrencies: list[int]) -> None:
+def print_ratios(
+    rows: list[tuple[str, int, Result]], concurrencies: list[int], cpu_ms: dict[tuple[str, int], float]
+) -> None:
     by = {(name, c): r for name, c, r in rows}
     print("\nratios (goal in brackets)")
     for c in concurrencies:
         token, floor, vanilla = by[("token", c)], by[("floor", c)], by[("vanilla", c)]
         protected, open_ = by[("protected", c)], by[("open", c)]
         rps = ratio(token.rate, floor.rate)
-        p95 = ratio(percentiles(token.latencies_ms)[1], percentiles(floor.latencies_ms)[1])
+        p95 = ratio(token.percentiles()[1], floor.percentiles()[1])
         vs_vanilla = ratio(token.rate, vanilla.rate)
-        overhead = percentiles(protected.latencies_ms)[0] - percentiles(open_.latencies_ms)[0]
+        overhead = protected.percentiles()[0] - open_.percentiles()[0]
         print(f"  concurrency {c}")
         print(f"    token/floor req/s        {rps:>9.3f}   [>= 0.5]  {verdict(rps, 0.5, True)}")
         print(f"    token P95 / floor P95    {p95:>9.3f}   [<= 2]    {verdict(p95, 2.0, False)}")
         print(f"    token/vanilla req/s      {vs_vanilla:>9.2f}   [>= 100]  {verdict(vs_vanilla, 100.0, True)}")
         print(f"    bearer overhead P50 ms   {overhead:>9.2f}   [<= 1]    {verdict(overhead, 1.0, False)}")
+        cpu = {name: cpu_ms[(name, c)] for name in ("token", "floor", "protected", "open")}
+        print(
+            f"    server CPU per request (no goal; hardly moved by other load): token/floor "
+            f"{ratio(cpu['token'], cpu['floor']):.2f}, bearer adds {cpu['protected'] - cpu['open']:.2f} ms"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -370,6 +428,7 @@ def main(argv: list[str] | None = None) -> None:
     creds = prepare_credentials()
 
     rows: list[tuple[str, int, Result]] = []
+    cpu_ms: dict[tuple[str, int], float] = {}  # gunicorn workers' CPU time per request
     checks: list[str] = []
     server_log = ""
     # portal.wsgi only setdefault()s DJANGO_SETTINGS_MODULE, so the bench settings apply.
@@ -382,8 +441,11 @@ def main(argv: list[str] | None = None) -> None:
         for scenario in scenarios(creds):
             seconds = args.vanilla_seconds if scenario.name == "vanilla" else args.seconds
             for concurrency in args.concurrency:
-                run(server.port, scenario, concurrency, WARMUP_SECONDS)
-                rows.append((scenario.name, concurrency, run(server.port, scenario, concurrency, seconds)))
+                run(server.port, scenario, concurrency, WARMUP_SECONDS, args.loadgen)
+                cpu = server.cpu_seconds()
+                result = run(server.port, scenario, concurrency, seconds, args.loadgen)
+                cpu_ms[(scenario.name, concurrency)] = ratio((server.cpu_seconds() - cpu) * 1000, result.requests)
+                rows.append((scenario.name, concurrency, result))
         server.stop()
         if any(r.errors for _, _, r in rows) or any("UNEXPECTED" in line for line in checks):
             server_log = server.tail()
@@ -391,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"database={creds.vendor} cache={creds.cache_backend} debug={env['DEBUG']} workers={args.workers} "
         f"seconds={args.seconds:g} vanilla-seconds={args.vanilla_seconds:g} warm-up={WARMUP_SECONDS:g} "
-        f"server=gunicorn {HOST}:{server.port}"
+        f"server=gunicorn {HOST}:{server.port} loadgen={args.loadgen}"
     )
     print(
         f"note: load generator and server share this machine's {os.cpu_count()} cores; "
@@ -401,8 +463,8 @@ def main(argv: list[str] | None = None) -> None:
     print("sanity checks (one request each, before the load):")
     print("\n".join(checks))
     print()
-    print_table(rows)
-    print_ratios(rows, args.concurrency)
+    print_table(rows, cpu_ms)
+    print_ratios(rows, args.concurrency, cpu_ms)
     if server_log:
         print(f"--- gunicorn output (tail) ---\n{server_log}")
 

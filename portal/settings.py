@@ -142,7 +142,7 @@ if REDIS_URL and TEST_RUN:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tokens.cache.RedisCache",  # Django's, reusing redis-py clients
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

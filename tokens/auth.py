@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from oauth2_provider.models import AccessToken
@@ -27,7 +28,7 @@ from rest_framework.request import Request
 from partners.models import Partner
 from tokens import scopes as catalog
 from tokens import secrets
-from tokens.models import ApiToken
+from tokens.models import ApiToken, OAuthClient
 
 REALM = "CMS Health Tech Ecosystem"
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -63,48 +64,123 @@ def _within(allowed: set[str], scopes: list[str]) -> frozenset[str]:
     return frozenset(s for s in scopes if (d := catalog.get(s)) is not None and d.category in allowed)
 
 
-# Resolved API tokens are cached briefly under their (already secret) HMAC so that a
-# request costs one cache read instead of a three-table query. Revocation deletes the
-# entry (tokens.services), a partner save deletes its allowance entry (tokens.apps), and
-# expiry is checked on every request, so none of them waits for the TTL.
+# Credentials are cached briefly so that authenticating one costs a single cache read:
+# API tokens under their (already secret) HMAC for bearer authentication, OAuth clients
+# under a hash of their client id for the token endpoint (tokens.oauth). Each row carries
+# what is needed of its partner (status, allowance). Revocation deletes a token's row
+# (tokens.services); saving or deleting a client deletes its row, and saving a partner
+# deletes the rows of all its credentials (tokens.apps); expiry is checked on every
+# request. None of them waits for the TTL.
 CACHE_TTL = 60
+
+CLIENT_FIELDS = (
+    "id",
+    "client_id",
+    "name",
+    "client_type",
+    "authorization_grant_type",
+    "client_secret",
+    "hash_client_secret",
+    "partner_id",
+    "environment",
+    "scopes",
+    "token_endpoint_auth_method",
+    "jwks",
+    "is_resource_server",
+    "disabled_at",
+)
 
 
 def token_cache_key(secret_hash: str) -> str:
     return f"bearer:{secret_hash}"
 
 
-def allowance_cache_key(partner_id: int) -> str:
-    return f"partner-allowance:{partner_id}"
+def client_cache_key(client_id: str) -> str:
+    # Hashed: a client id is whatever the caller sent, and any string must make a safe key.
+    return "oauth-client:" + hashlib.sha256(client_id.encode(errors="surrogatepass")).hexdigest()
 
 
-def _allowance(partner_id: int) -> set[str]:
-    key = allowance_cache_key(partner_id)
-    allowed = cache.get(key)
-    if allowed is None:
-        allowed = list(Partner.objects.filter(pk=partner_id).values_list("allowed_categories", flat=True).first() or [])
-        cache.set(key, allowed, CACHE_TTL)
-    return set(allowed)
+def _forget(keys: list[str]) -> None:
+    """Delete now, and again after the transaction commits: a request that read the old
+    database row meanwhile may have cached it again."""
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_client(client_id: str) -> None:
+    _forget([client_cache_key(client_id)])
+
+
+def forget_token(secret_hash: str) -> None:
+    _forget([token_cache_key(secret_hash)])
+
+
+def forget_partner(partner_id: int) -> None:
+    """The partner's status or allowance may have changed: drop its credentials' rows."""
+    hashes = ApiToken.objects.active().filter(partner_id=partner_id).values_list("secret_hash", flat=True)
+    client_ids = OAuthClient.objects.filter(partner_id=partner_id).values_list("client_id", flat=True)
+    _forget([token_cache_key(h) for h in hashes] + [client_cache_key(c) for c in client_ids])
+
+
+def client_row(client_id: str) -> dict[str, Any] | None:
+    """CLIENT_FIELDS of the client with that id, plus its partner's ``partner_status`` and
+    ``allowed`` categories (None: no such client)."""
+    if "\x00" in client_id:  # PostgreSQL refuses NUL in text: no client has one
+        return None
+    key = client_cache_key(client_id)
+    row: dict[str, Any] | None = cache.get(key)
+    if row is None:
+        found = (
+            OAuthClient.objects.filter(client_id=client_id)
+            .values(*CLIENT_FIELDS, "partner__status", "partner__allowed_categories")
+            .first()
+        )
+        if found is None:
+            return None
+        row = {name: found[name] for name in CLIENT_FIELDS}
+        row["partner_status"] = found["partner__status"]
+        row["allowed"] = list(found["partner__allowed_categories"] or [])
+        cache.set(key, row, CACHE_TTL)
+    return row
 
 
 def _token_row(lookup: str, secret_hash: str) -> dict[str, Any] | None:
     key = token_cache_key(secret_hash)
     row: dict[str, Any] | None = cache.get(key)
-    if row is None:
-        token = ApiToken.objects.filter(lookup=lookup).first()
-        if token is None or not hmac.compare_digest(token.secret_hash, secret_hash):
+    if row is None or "allowed" not in row:  # (rows cached before they carried the allowance)
+        token = (
+            ApiToken.objects.filter(lookup=lookup)
+            .values(
+                "pk",
+                "secret_hash",
+                "partner_id",
+                "created_by_id",
+                "scopes",
+                "environment",
+                "public_id",
+                "kind",
+                "revoked_at",
+                "expires_at",
+                "last_used_at",
+                "partner__allowed_categories",
+            )
+            .first()
+        )
+        if token is None or not hmac.compare_digest(token["secret_hash"], secret_hash):
             return None
         row = {
-            "pk": token.pk,
-            "partner_id": token.partner_id,
-            "user_id": token.created_by_id,
-            "scopes": token.scopes,
-            "environment": token.environment,
-            "public_id": token.public_id,
-            "kind": token.kind,
-            "revoked": token.revoked_at is not None,
-            "expires": token.expires_at.timestamp() if token.expires_at else None,
-            "last_used": token.last_used_at.timestamp() if token.last_used_at else None,
+            "pk": token["pk"],
+            "partner_id": token["partner_id"],
+            "user_id": token["created_by_id"],
+            "scopes": token["scopes"],
+            "allowed": list(token["partner__allowed_categories"] or []),
+            "environment": token["environment"],
+            "public_id": token["public_id"],
+            "kind": token["kind"],
+            "revoked": token["revoked_at"] is not None,
+            "expires": token["expires_at"].timestamp() if token["expires_at"] else None,
+            "last_used": token["last_used_at"].timestamp() if token["last_used_at"] else None,
         }
         cache.set(key, row, CACHE_TTL)
     return row
@@ -132,7 +208,7 @@ def resolve(raw: str) -> Principal:
     return Principal(
         partner=cast(Partner, SimpleLazyObject(lambda: Partner.objects.get(pk=partner_id))),
         user=cast(User, SimpleLazyObject(lambda: User.objects.get(pk=user_id))),
-        scopes=_within(_allowance(partner_id), row["scopes"]),
+        scopes=_within(set(row["allowed"]), row["scopes"]),
         environment=row["environment"],
         credential_id=row["public_id"],
         kind=row["kind"],

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ from partners.models import Membership, Partner
 from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
 from tokens import jwt_auth, rules, secrets
-from tokens.auth import token_cache_key
+from tokens.auth import forget_token
 from tokens.models import ApiToken, OAuthClient
 from tokens.oauth import current_hash, store_client_secret
 from webhooks import services as webhooks
@@ -103,9 +102,7 @@ def revoke_api_token(*, token: ApiToken, by: User | None, reason: str, meta: Req
         token.revoked_at = timezone.now()
         token.revoked_reason = reason
         token.save(update_fields=["revoked_at", "revoked_reason"])
-        forget = token_cache_key(token.secret_hash)
-        cache.delete(forget)  # now, and again after commit in case a request re-cached the old row
-        transaction.on_commit(lambda: cache.delete(forget))
+        forget_token(token.secret_hash)  # now, and again after commit in case a request re-cached it
         audit.record(
             action="token.revoked", actor=by, partner=token.partner, obj=token, meta=meta, details={"reason": reason}
         )

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from oauth2_provider import views as oauth
 
 from tokens import api, client_views, introspection, registration, views
+from tokens.oauth import TokenView
 
 app_name = "tokens"
 
@@ -17,7 +18,7 @@ urlpatterns = [
     path("dashboard/apps/<str:client_id>/disable/", client_views.client_disable, name="client-disable"),
     path("dashboard/apps/<str:client_id>/rotate/", client_views.client_rotate, name="client-rotate"),
     # The OAuth 2.0 endpoints answer with and without a trailing slash (a POST never redirects).
-    re_path(r"^oauth/token/?$", oauth.TokenView.as_view(), name="oauth-token"),
+    re_path(r"^oauth/token/?$", TokenView.as_view(), name="oauth-token"),
     re_path(r"^oauth/revoke/?$", oauth.RevokeTokenView.as_view(), name="oauth-revoke"),
     re_path(r"^oauth/introspect/?$", introspection.Introspect.as_view(), name="oauth-introspect"),
 ]
