@@ -9,7 +9,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.signals import app_authorized
 
 from partners.models import Partner
-from tests.tokens.conftest import bearer
+from tests.conftest import bearer
 from tokens import services
 from tokens.auth import client_cache_key, token_cache_key
 from tokens.models import ApiToken, OAuthClient
