@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "content": content,
             "home_scopes": scopes.home_page_scopes(),
-            "event_types": EVENT_TYPES,
+            "event_types": [e for e in EVENT_TYPES if e.from_seed],
             "partner_types": PARTNER_TYPES,
         },
     )

@@ -20,6 +20,7 @@ from partners.models import Membership
 from partners.permissions import Action, can
 from portal.request_context import RequestMeta
 from webhooks import services, snippets
+from webhooks.catalog import EVENT_TYPES
 from webhooks.forms import DeliveryFilterForm, EndpointForm, NewEndpointForm, RecoverForm
 from webhooks.models import Delivery, Endpoint
 from webhooks.presenters import delivery_detail as present_delivery
@@ -79,7 +80,14 @@ def endpoint_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(
         request,
         "webhooks/list.html",
-        {"partner": partner, "endpoints": endpoints, "form": form, "manage": manage, "limit": services.MAX_ENDPOINTS},
+        {
+            "partner": partner,
+            "endpoints": endpoints,
+            "form": form,
+            "manage": manage,
+            "limit": services.MAX_ENDPOINTS,
+            "event_types": EVENT_TYPES,
+        },
     )
 
 

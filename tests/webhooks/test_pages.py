@@ -48,6 +48,7 @@ def test_the_list_counts_recent_deliveries(alice_client, hook):
     attempt(delivery.pk, owner="test")
     page = alice_client.get(reverse("webhooks:list")).content.decode()
     assert hook.endpoint.url in page and "1 delivered · 0 failed" in page
+    assert "<code>webhook.test</code>" in page and "&quot;endpoint_id&quot;" in page  # the catalog, with examples
 
 
 def test_detail_shows_the_log_with_filters_and_snippets(alice_client, hook, receiver):
