@@ -86,6 +86,7 @@ CLIENT_FIELDS = (
     "scopes",
     "token_endpoint_auth_method",
     "jwks",
+    "jwks_uri",
     "is_resource_server",
     "disabled_at",
 )

@@ -42,6 +42,14 @@ class ClientForm(ScopeChoiceForm):
         help_text='For private_key_jwt only: {"keys": [...]} with RSA (2048+ bits, RS384) or EC P-384 (ES384) '
         "public keys. Sign assertions with aud = this portal's /oauth/token and exp at most 5 minutes ahead.",
     )
+    jwks_uri = forms.CharField(
+        label="…or the URL of your JWK Set",
+        required=False,
+        max_length=2000,
+        widget=forms.URLInput({"placeholder": "https://example.org/.well-known/jwks.json", "spellcheck": "false"}),
+        help_text="For private_key_jwt only, instead of pasting the keys: an https:// URL we fetch (and cache for "
+        "5 minutes), so you can rotate keys without coming back here.",
+    )
 
 
 @never_cache
@@ -65,6 +73,7 @@ def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                     by=membership.user,
                     meta=RequestMeta.of(request),
                     jwks=form.cleaned_data["jwks"] or None,
+                    jwks_uri=form.cleaned_data["jwks_uri"],
                 )
             except (ValidationError, PermissionDenied) as exc:
                 form.attach(exc)

@@ -140,6 +140,8 @@ class OAuthClient(AbstractApplication):
     disabled_at = models.DateTimeField(null=True, blank=True)
     # private_key_jwt: the client's public keys (a JWK Set); empty for secret-based clients.
     jwks = models.JSONField(default=dict, blank=True)
+    # ... or where to fetch them (RFC 7591 jwks_uri): fetched through the SSRF guard, cached.
+    jwks_uri = models.URLField(max_length=2000, blank=True, default="")
     # Staff-designated API gateways / resource servers: the only clients allowed to introspect.
     is_resource_server = models.BooleanField(default=False)
     # RFC 7592: HMAC of the registration access token ("" for clients made in the dashboard).

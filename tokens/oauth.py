@@ -16,7 +16,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.signals import app_authorized
 
 from partners.models import Partner
-from tokens import jwt_auth, secrets
+from tokens import jwks_remote, jwt_auth, secrets
 from tokens import scopes as catalog
 from tokens.auth import CLIENT_FIELDS, client_row
 from tokens.models import OAuthClient
@@ -112,15 +112,32 @@ class Validator(OAuth2Validator):
             client_id = jwt_auth.unverified_issuer(assertion)
             client = self._load_application(client_id, request)
             uses_jwt = client is not None and client.token_endpoint_auth_method == jwt_auth.AUTH_METHOD
-            if client is None or not uses_jwt or not client.jwks:
+            if client is None or not uses_jwt or not (client.jwks or client.jwks_uri):
                 raise jwt_auth.AssertionRejected("no private_key_jwt client with that id")
-            jwt_auth.verify(assertion, client_id=client_id, jwks=client.jwks)
+            if client.jwks:
+                jwt_auth.verify(assertion, client_id=client_id, jwks=client.jwks)
+            else:
+                self._verify_with_remote_keys(assertion, client_id, client.jwks_uri)
         except jwt_auth.AssertionRejected as exc:
             log.info("private_key_jwt refused: %s", exc)
             request.client = None
             return False
         request.client_id = client_id
         return True
+
+    @staticmethod
+    def _verify_with_remote_keys(assertion: str, client_id: str, uri: str) -> None:
+        """Against the cached keys of ``jwks_uri``; once more against freshly fetched keys
+        when those were a minute old or more (the client may have rotated its key)."""
+        try:
+            try:
+                jwt_auth.verify(assertion, client_id=client_id, jwks=jwks_remote.keys(uri))
+            except jwt_auth.AssertionRejected:
+                if not jwks_remote.stale(uri):
+                    raise
+                jwt_auth.verify(assertion, client_id=client_id, jwks=jwks_remote.keys(uri, fresh=True))
+        except jwks_remote.JwksUnavailable as exc:
+            raise jwt_auth.AssertionRejected(f"jwks_uri: {exc}") from exc
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         return secret_matches(provided_secret, stored_secret)

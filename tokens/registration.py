@@ -41,6 +41,7 @@ def client_metadata(client: OAuthClient, request: Request) -> dict[str, Any]:
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "scope": " ".join(client.scopes),
         "registration_client_uri": f"{settings.SITE_URL}/cms/oauth/register/{client.client_id}",
+        **({"jwks_uri": client.jwks_uri} if client.jwks_uri else {}),
     }
 
 
@@ -58,8 +59,8 @@ def _parse(body: Any, *, partial_name: str | None = None) -> tuple[str, list[str
     method = body.get("token_endpoint_auth_method", OAuthClient.AuthMethod.BASIC)
     if method not in SUPPORTED_AUTH:
         return metadata_error(f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}.")
-    if body.get("jwks_uri"):
-        return metadata_error("jwks_uri is not accepted yet: send your public keys inline as jwks.")
+    if "jwks_uri" in body and not isinstance(body["jwks_uri"], str):
+        return metadata_error("jwks_uri must be a URL string.")
     scope = body.get("scope", "")
     if not isinstance(scope, str) or not scope.split():
         return metadata_error("scope is required: space-separated scope codes, e.g. “cms.fhir.r4.read”.")
@@ -78,6 +79,10 @@ _METADATA = inline_serializer(
         "scope": serializers.CharField(help_text="Space-separated scope codes."),
         "grant_types": serializers.ListField(child=serializers.CharField(), required=False),
         "token_endpoint_auth_method": serializers.ChoiceField(choices=SUPPORTED_AUTH, required=False),
+        "jwks": serializers.JSONField(required=False, help_text="private_key_jwt: the public JWK Set, inline."),
+        "jwks_uri": serializers.URLField(
+            required=False, help_text="private_key_jwt: an https URL of the public JWK Set (instead of jwks)."
+        ),
     },
 )
 _CONFIGURATION = inline_serializer(
@@ -120,6 +125,7 @@ class Register(PartnerAPIView):
         if isinstance(parsed, Response):
             return parsed
         name, scopes, method = parsed
+        metadata: dict[str, Any] = request.data  # type: ignore[assignment]  # _parse checked: an object
         if self.principal.kind != "management" and (beyond := [s for s in scopes if s not in self.principal.scopes]):
             return metadata_error(
                 f"This credential cannot grant scopes it does not hold: {', '.join(beyond)}.",
@@ -135,7 +141,8 @@ class Register(PartnerAPIView):
                 by=self.principal.user,
                 meta=RequestMeta.of(request._request),
                 with_registration_token=True,
-                jwks=request.data.get("jwks") if isinstance(request.data, dict) else None,
+                jwks=metadata.get("jwks"),
+                jwks_uri=metadata.get("jwks_uri") or "",
             )
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc

@@ -18,7 +18,7 @@ from legal import services as legal_services
 from partners.models import Membership, Partner
 from partners.permissions import Action, can, require
 from portal.request_context import RequestMeta
-from tokens import jwt_auth, rules, secrets
+from tokens import jwks_remote, jwt_auth, rules, secrets
 from tokens.auth import forget_token
 from tokens.models import ApiToken, OAuthClient
 from tokens.oauth import current_hash, store_client_secret
@@ -182,6 +182,7 @@ def create_oauth_client(
     meta: RequestMeta | None = None,
     with_registration_token: bool = False,
     jwks: Any = None,
+    jwks_uri: str = "",
 ) -> IssuedClient:
     """Register a confidential client_credentials client (sandbox)."""
     require(partner=partner, user=by, action=Action.MANAGE_CREDENTIALS, message="Your role cannot create credentials.")
@@ -193,9 +194,21 @@ def create_oauth_client(
             {"token_endpoint_auth_method": "Choose client_secret_basic, client_secret_post or private_key_jwt."}
         )
     uses_keys = auth_method == OAuthClient.AuthMethod.PRIVATE_KEY_JWT
-    if uses_keys and jwks in (None, "", {}):
-        raise ValidationError({"jwks": "private_key_jwt needs your public keys: paste your JWK Set."})
-    clean_jwks = jwt_auth.validate_jwks(jwks) if uses_keys else {}
+    has_jwks, jwks_uri = jwks not in (None, "", {}), (jwks_uri or "").strip()
+    if uses_keys and has_jwks and jwks_uri:
+        raise ValidationError(
+            {"jwks_uri": "Give your public keys either inline (jwks) or as a URL (jwks_uri), not both."}
+        )
+    if uses_keys and not (has_jwks or jwks_uri):
+        raise ValidationError({"jwks": "private_key_jwt needs your public keys: paste your JWK Set or give its URL."})
+    if not uses_keys and (has_jwks or jwks_uri):
+        raise ValidationError({"jwks": "Public keys are only used with private_key_jwt."})
+    clean_jwks = jwt_auth.validate_jwks(jwks) if uses_keys and has_jwks else {}
+    if jwks_uri:
+        try:  # fetch once now, so a wrong URL is reported here and not at the first token request
+            jwks_remote.fetch(jwks_uri)
+        except jwks_remote.JwksUnavailable as exc:
+            raise ValidationError({"jwks_uri": str(exc)}) from exc
     clean_scopes = rules.validate_client_scopes(partner, scopes)
     secret = "" if uses_keys else pysecrets.token_urlsafe(36)
     registration_token = pysecrets.token_urlsafe(32) if with_registration_token else ""
@@ -214,6 +227,7 @@ def create_oauth_client(
             client_secret=store_client_secret(secret) if secret else "",
             secret_prefix=secret[:6],
             jwks=clean_jwks,
+            jwks_uri=jwks_uri,
             scopes=clean_scopes,
             token_endpoint_auth_method=auth_method,
             created_by=by,

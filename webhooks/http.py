@@ -132,3 +132,23 @@ def post(dest: Destination, body: bytes, headers: dict[str, str], *, timeout: fl
 
 def _elapsed(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
+
+
+def get(dest: Destination, *, timeout: float, limit: int) -> tuple[int, bytes]:
+    """GET ``dest`` on a fresh connection: (status, at most ``limit`` bytes of body).
+    Raises OSError or HTTPException (a TimeoutError when the deadline passed), or
+    ValueError when the body is larger than ``limit``."""
+    conn = _Connection(dest, timeout)
+    watchdog = threading.Timer(timeout, lambda: conn.sock and conn.sock.shutdown(socket.SHUT_RDWR))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        conn.request("GET", dest.path, headers={"Host": dest.host_header, "User-Agent": USER_AGENT})
+        response = conn.getresponse()
+        body = response.read(limit + 1)
+    finally:
+        watchdog.cancel()
+        conn.close()
+    if len(body) > limit:
+        raise ValueError(f"the response is larger than {limit // 1024} KB")
+    return response.status, body
