@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, NoReturn
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -454,3 +455,40 @@ def gunicorn(env: Mapping[str, str], workers: int) -> Iterator[Server]:
             yield server
         finally:
             server.stop()
+
+
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "postgis"}
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database named in ``url`` with psql unless it exists."""
+    parts = urlsplit(url)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise SystemExit(f"DATABASE_URL must point to PostgreSQL (postgres://...), not {parts.scheme or url!r}")
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise SystemExit("DATABASE_URL names no database")
+    psql = shutil.which("psql")
+    if psql is None:
+        raise SystemExit("psql is not on PATH: cannot check whether the benchmark database exists")
+    argv = [psql, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-v", f"dbname={name}", "-d", "postgres"]
+    if parts.hostname:
+        argv += ["-h", parts.hostname]
+    if parts.port:
+        argv += ["-p", str(parts.port)]
+    if parts.username:
+        argv += ["-U", unquote(parts.username)]
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+
+    def run(sql: str) -> str:
+        # Via stdin, because psql interpolates :'var' / :"var" only there, not in -c.
+        done = subprocess.run(argv, input=sql, env=env, capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"psql failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    if run("SELECT 1 FROM pg_database WHERE datname = :'dbname';") != "1":
+        run('CREATE DATABASE :"dbname";')
+        print(f"created database {name}", file=sys.stderr)

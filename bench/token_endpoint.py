@@ -55,12 +55,10 @@ import argparse
 import base64
 import os
 import secrets as pysecrets
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -69,6 +67,7 @@ from bench.loadgen import (
     STARTUP_TIMEOUT,
     Request,
     Result,
+    ensure_postgres_database,
     gunicorn,
     load,
     manage,
@@ -79,7 +78,6 @@ from bench.loadgen import (
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "postgis"}
 SETTINGS_MODULE = "bench.bench_settings"
 BENCH_NAME = "bench token_endpoint"  # credentials of earlier runs are found (and replaced) by this name
 WARMUP_SECONDS = 2.0
@@ -141,40 +139,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- Database and Django ------------------------------------------------------------
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the database named in ``url`` with psql unless it exists."""
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit(f"DATABASE_URL must point to PostgreSQL (postgres://...), not {parts.scheme or url!r}")
-    name = unquote(parts.path.lstrip("/"))
-    if not name:
-        raise SystemExit("DATABASE_URL names no database")
-    psql = shutil.which("psql")
-    if psql is None:
-        raise SystemExit("psql is not on PATH: cannot check whether the benchmark database exists")
-    argv = [psql, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-v", f"dbname={name}", "-d", "postgres"]
-    if parts.hostname:
-        argv += ["-h", parts.hostname]
-    if parts.port:
-        argv += ["-p", str(parts.port)]
-    if parts.username:
-        argv += ["-U", unquote(parts.username)]
-    env = {**os.environ}
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
-
-    def run(sql: str) -> str:
-        # Via stdin, because psql interpolates :'var' / :"var" only there, not in -c.
-        done = subprocess.run(argv, input=sql, env=env, capture_output=True, text=True, timeout=30, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"psql failed ({done.returncode}): {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    if run("SELECT 1 FROM pg_database WHERE datname = :'dbname';") != "1":
-        run('CREATE DATABASE :"dbname";')
-        print(f"created database {name}", file=sys.stderr)
 
 
 def local_redis_answers(url: str) -> bool:

@@ -57,7 +57,6 @@ import argparse
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -76,11 +75,10 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadgen import HOST, ROOT, manage, percentiles
+from bench.loadgen import HOST, ROOT, ensure_postgres_database, manage, percentiles
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "postgis"}
 EVENT_TYPE = "pipeline.sync.completed"
 BENCH_NAME = "bench webhooks"  # endpoints of earlier runs are found (and deleted) by this description
 JOB_PREFIX = "job_bench_"  # events of earlier runs are found (and deleted) by this job_id prefix
@@ -116,40 +114,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- Services ---------------------------------------------------------------------------
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the database named in ``url`` with psql unless it exists (as bench/token_endpoint.py)."""
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit(f"DATABASE_URL must point to PostgreSQL (postgres://...), not {parts.scheme or url!r}")
-    name = unquote(parts.path.lstrip("/"))
-    if not name:
-        raise SystemExit("DATABASE_URL names no database")
-    psql = shutil.which("psql")
-    if psql is None:
-        raise SystemExit("psql is not on PATH: cannot check whether the benchmark database exists")
-    argv = [psql, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-v", f"dbname={name}", "-d", "postgres"]
-    if parts.hostname:
-        argv += ["-h", parts.hostname]
-    if parts.port:
-        argv += ["-p", str(parts.port)]
-    if parts.username:
-        argv += ["-U", unquote(parts.username)]
-    env = {**os.environ}
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
-
-    def run(sql: str) -> str:
-        # Via stdin, because psql interpolates :'var' / :"var" only there, not in -c.
-        done = subprocess.run(argv, input=sql, env=env, capture_output=True, text=True, timeout=30, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"psql failed ({done.returncode}): {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    if run("SELECT 1 FROM pg_database WHERE datname = :'dbname';") != "1":
-        run('CREATE DATABASE :"dbname";')
-        print(f"created database {name}", file=sys.stderr)
 
 
 def configure_environment() -> dict[str, str]:
