@@ -4,6 +4,7 @@ countdown should, and the endpoint-disabled email."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from datetime import timedelta
@@ -36,7 +37,8 @@ def kick(*, helper: bool = False) -> None:
         if cache.add(HELPER_FLAG if helper else DRAIN_FLAG, 1, timeout=1 if helper else 10):
             deliver.delay()
     except Exception:  # broker (or cache) unreachable: the sweeper will pick these up
-        cache.delete(DRAIN_FLAG)
+        with contextlib.suppress(Exception):
+            cache.delete(DRAIN_FLAG)
         logger.warning("webhook deliveries not queued; the sweeper will send them", exc_info=True)
 
 
