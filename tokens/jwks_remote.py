@@ -27,6 +27,8 @@ FETCH_TIMEOUT = 5.0
 MAX_BYTES = 64 * 1024
 CACHE_SECONDS = 300
 REFRESH_AFTER = 60
+FAILURE_SECONDS = 30
+REFRESH_LOCK_SECONDS = 60  # at most one fresh fetch per URI in this time
 
 
 class JwksUnavailable(Exception):
@@ -60,12 +62,23 @@ def fetch(uri: str) -> dict[str, Any]:
 
 
 def keys(uri: str, *, fresh: bool = False) -> dict[str, Any]:
-    """The keys at ``uri`` from the cache, fetching them when missing (or ``fresh``)."""
-    cached: dict[str, Any] | None = None if fresh else cache.get(_key(uri))
-    if cached is not None:
+    """The keys at ``uri`` from the cache, fetching them when missing (or ``fresh``).
+
+    Fetches are rationed, because an unauthenticated token request can ask for one: at
+    most one fresh fetch per URI a minute (otherwise the cached keys answer), and a
+    failed fetch is remembered for 30 s instead of being retried by every request."""
+    cached: dict[str, Any] | None = cache.get(_key(uri))
+    if cached is not None and (not fresh or not cache.add(_key(uri) + ":refresh", 1, REFRESH_LOCK_SECONDS)):
         jwks: dict[str, Any] = cached["jwks"]
         return jwks
-    jwks = fetch(uri)
+    failure = cache.get(_key(uri) + ":failed")
+    if failure is not None:
+        raise JwksUnavailable(failure)
+    try:
+        jwks = fetch(uri)
+    except JwksUnavailable as exc:
+        cache.set(_key(uri) + ":failed", str(exc), FAILURE_SECONDS)
+        raise
     cache.set(_key(uri), {"jwks": jwks, "at": time.time()}, CACHE_SECONDS)
     return jwks
 

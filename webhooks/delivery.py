@@ -34,7 +34,7 @@ from webhooks.ssrf import BlockedDestination, resolve
 
 logger = logging.getLogger(__name__)
 
-LEASE_MARGIN = timedelta(seconds=30)
+LEASE_MARGIN = timedelta(seconds=60)  # name resolution and connecting come on top of the timeout
 INTERRUPTED = "Interrupted: the worker stopped before the response was recorded."
 
 
@@ -159,7 +159,7 @@ def send(job: Claim) -> Outcome:
     ready = _prepare(job)
     if isinstance(ready, Outcome):
         return ready
-    return _record(job, ready, _post(job))
+    return _record(job, ready, _post(job)) or Outcome(Delivery.Status.PENDING, None)
 
 
 def _prepare(job: Claim) -> Outcome | int:
@@ -236,7 +236,11 @@ def drain(
             if len(jobs) == free:  # there may be more: let another worker process help
                 more_work()
             for job in jobs:
-                ready = _prepare(job)
+                try:
+                    ready = _prepare(job)
+                except Exception:  # its lease runs out and another drain picks it up
+                    logger.exception("webhook delivery %s: preparing the attempt failed", job.delivery_id)
+                    continue
                 if isinstance(ready, Outcome):
                     settle(job, ready)
                 else:
@@ -247,8 +251,14 @@ def drain(
         done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
         for future in done:
             job, attempt_count = in_flight.pop(future)
-            settle(job, _record(job, attempt_count, future.result()))
             sent += 1
+            try:
+                outcome = _record(job, attempt_count, future.result())
+            except Exception:  # never leave the loop with requests in flight
+                logger.exception("webhook delivery %s: recording the attempt failed", job.delivery_id)
+                continue
+            if outcome is not None:
+                settle(job, outcome)
 
 
 def _record_interruption(delivery_id: int, attempt_count: int) -> None:
@@ -271,7 +281,10 @@ def _finish_unsent(delivery_id: int, error: str) -> Outcome:
     return Outcome(Delivery.Status.FAILED, None)
 
 
-def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
+def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome | None:
+    """Store the attempt and decide what next; None when the claim was lost meanwhile
+    (the delivery was deleted with its endpoint, or another worker took it over after
+    the lease ran out: that worker's attempt decides, and nothing is changed here)."""
     now = timezone.now()
     endpoint = job.endpoint
     result = posted.result
@@ -279,6 +292,10 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
     status = Delivery.Status.PENDING
     next_in: float | None = None
     with transaction.atomic():
+        held = Delivery.objects.select_for_update().filter(pk=job.delivery_id, lease_owner=job.owner).exists()
+        if not held:
+            logger.warning("webhook delivery %s: claim lost before the answer was recorded", job.delivery_id)
+            return None
         DeliveryAttempt.objects.create(
             delivery_id=job.delivery_id,
             number=number,
@@ -292,8 +309,8 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
         )
         if result.ok:
             status = Delivery.Status.SUCCEEDED
-            if endpoint.failing_since is not None:
-                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+            # Unconditionally: another delivery of this batch may have failed after the claim.
+            Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(failing_since=None)
         elif result.status_code == 410:
             status = Delivery.Status.FAILED
             services.disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.GONE, by=None)
@@ -303,9 +320,7 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
             status = Delivery.Status.FAILED
         else:
             next_in = jittered(retry_delays()[number - 1])
-        # Only while the claim still holds: if it ran out and another worker took the
-        # row over, that worker's attempt decides what happens next.
-        kept = Delivery.objects.filter(pk=job.delivery_id, lease_owner=job.owner).update(
+        Delivery.objects.filter(pk=job.delivery_id).update(
             attempt_count=number,
             last_status_code=result.status_code,
             last_error=result.error,
@@ -315,7 +330,4 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome:
             lease_owner="",
             lease_expires_at=None,
         )
-    if not kept:
-        logger.warning("webhook delivery %s: claim lost before the answer was recorded", job.delivery_id)
-        return Outcome(status, None)
     return Outcome(status, next_in)

@@ -45,13 +45,30 @@ class _Connection(http.client.HTTPConnection):
     def __init__(self, dest: Destination, timeout: float) -> None:
         super().__init__(dest.address, dest.port, timeout=timeout)
         self.dest = dest
+        self.raw: socket.socket | None = None  # reachable by the watchdog while connecting
+        self.idle_since = time.monotonic()
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.dest.address, self.dest.port), timeout=self.timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        family = socket.AF_INET6 if ":" in self.dest.address else socket.AF_INET
+        raw = self.raw = socket.socket(family, socket.SOCK_STREAM)
+        raw.settimeout(self.timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.connect((self.dest.address, self.dest.port))
         if self.dest.scheme == "https":
-            sock = _tls.wrap_socket(sock, server_hostname=self.dest.host)
-        self.sock = sock
+            self.sock = _tls.wrap_socket(raw, server_hostname=self.dest.host)
+        else:
+            self.sock = raw
+
+    def cut(self) -> None:
+        """From the watchdog thread: end whatever this connection is doing now."""
+        for sock in (self.sock, self.raw):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+MAX_KEPT = 16  # kept-alive connections per sending thread
+MAX_IDLE = 30.0  # seconds a kept connection may wait for its next request
 
 
 def _connections() -> dict[tuple[str, str, int, str], _Connection]:
@@ -59,6 +76,22 @@ def _connections() -> dict[tuple[str, str, int, str], _Connection]:
         _local.connections = {}
     pool: dict[tuple[str, str, int, str], _Connection] = _local.connections
     return pool
+
+
+def _keep(key: tuple[str, str, int, str], conn: _Connection) -> None:
+    """Keep ``conn`` for the next request to the same place, closing connections idle
+    too long and, past MAX_KEPT, the longest idle."""
+    pool = _connections()
+    now = time.monotonic()
+    conn.idle_since = now
+    for old_key, old in list(pool.items()):
+        if now - old.idle_since > MAX_IDLE:
+            old.close()
+            del pool[old_key]
+    while len(pool) >= MAX_KEPT:
+        oldest = min(pool, key=lambda k: pool[k].idle_since)
+        pool.pop(oldest).close()
+    pool[key] = conn
 
 
 def _dropped(conn: _Connection) -> bool:
@@ -89,7 +122,7 @@ def post(dest: Destination, body: bytes, headers: dict[str, str], *, timeout: fl
     key = (dest.scheme, dest.address, dest.port, dest.host)
     pool = _connections()
     conn = pool.pop(key, None)
-    if conn is not None and _dropped(conn):
+    if conn is not None and (_dropped(conn) or time.monotonic() - conn.idle_since > MAX_IDLE):
         conn.close()
         conn = None
     conn = conn or _Connection(dest, timeout)
@@ -97,10 +130,7 @@ def post(dest: Destination, body: bytes, headers: dict[str, str], *, timeout: fl
 
     def cut_off() -> None:
         expired.set()
-        sock = conn.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        conn.cut()
 
     watchdog = threading.Timer(timeout, cut_off)
     watchdog.daemon = True
@@ -124,7 +154,7 @@ def post(dest: Destination, body: bytes, headers: dict[str, str], *, timeout: fl
         return Result(None, "", _describe(exc, timeout, expired.is_set()), _elapsed(started))
     watchdog.cancel()
     if finished and not response.will_close:
-        pool[key] = conn  # the whole answer was read: reuse the connection
+        _keep(key, conn)  # the whole answer was read: reuse the connection
     else:
         conn.close()  # more (or an unknown amount) follows: drop it rather than read it
     return Result(status, excerpt.decode("utf-8", errors="replace"), "", _elapsed(started))
@@ -139,7 +169,7 @@ def get(dest: Destination, *, timeout: float, limit: int) -> tuple[int, bytes]:
     Raises OSError or HTTPException (a TimeoutError when the deadline passed), or
     ValueError when the body is larger than ``limit``."""
     conn = _Connection(dest, timeout)
-    watchdog = threading.Timer(timeout, lambda: conn.sock and conn.sock.shutdown(socket.SHUT_RDWR))
+    watchdog = threading.Timer(timeout, conn.cut)
     watchdog.daemon = True
     watchdog.start()
     try:

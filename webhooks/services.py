@@ -331,7 +331,7 @@ def disable_endpoint(*, endpoint: Endpoint, reason: str, by: User | None, meta: 
         )
         if reason in (Endpoint.DisabledReason.GONE, Endpoint.DisabledReason.FAILING):
             endpoint_id = endpoint.pk
-            transaction.on_commit(lambda: tasks.send_endpoint_disabled_email.delay(endpoint_id))
+            transaction.on_commit(lambda: tasks.queue_disabled_email(endpoint_id))
     return True
 
 

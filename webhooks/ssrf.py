@@ -34,7 +34,8 @@ _NAMED_RANGES: tuple[tuple[str, str], ...] = (
     ("fc00::/7", "a private (unique local) IPv6 address"),
     ("fe80::/10", "a link-local IPv6 address"),
     ("ff00::/8", "a multicast IPv6 address"),
-    ("64:ff9b::/96", "a NAT64 address"),
+    ("64:ff9b:1::/48", "a local-use NAT64 address"),
+    ("fec0::/10", "a site-local IPv6 address"),
     ("2002::/16", "a 6to4 address"),
     ("2001::/32", "a Teredo address"),
 )
@@ -61,10 +62,24 @@ class Destination:
         return host if self.port == default else f"{host}:{self.port}"
 
 
+_EMBEDDING_IPV4 = [
+    ipaddress.ip_network(net)
+    for net in ("::ffff:0:0/96", "::/96", "::ffff:0:0:0/96", "64:ff9b::/96")  # mapped, compatible, translated, NAT64
+]
+
+
+def _embedded_ipv4(address: IPAddress) -> IPAddress:
+    """The IPv4 address inside an IPv6 form that carries one, to be judged as itself."""
+    if isinstance(address, ipaddress.IPv6Address) and int(address) > 1:
+        for network in _EMBEDDING_IPV4:
+            if address in network:
+                return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
 def why_blocked(address: IPAddress) -> str | None:
     """None when ``address`` may be called, otherwise what kind of address it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address = _embedded_ipv4(address)
     if getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False) and any(address in net for net in _LOOPBACK):
         return None
     for network, label in _RANGES:
@@ -76,9 +91,12 @@ def why_blocked(address: IPAddress) -> str | None:
 
 
 def check_url(url: str, *, require_https: bool) -> SplitResult:
-    """Syntax and scheme only (no DNS): the first, cheap gate."""
+    """Syntax and scheme only (no DNS): the first, cheap gate. Host names come back
+    IDNA-encoded (what DNS, the Host header and TLS need)."""
     if len(url) > 2000:
         raise BlockedDestination("The URL is longer than 2000 characters.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise BlockedDestination("The URL contains spaces or control characters: percent-encode them (%20).")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -96,6 +114,16 @@ def check_url(url: str, *, require_https: bool) -> SplitResult:
         raise BlockedDestination("The URL must not contain a #fragment.")
     if port == 0:
         raise BlockedDestination("The URL's port must be between 1 and 65535.")
+    if not (parts.path + parts.query).isascii():
+        raise BlockedDestination("The URL's path or query has non-ASCII characters: percent-encode them.")
+    host = parts.hostname
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise BlockedDestination(f"The host name {host!r} is not a valid internationalized name.") from exc
+        netloc = ascii_host + (f":{port}" if port else "")
+        parts = parts._replace(netloc=netloc)
     return parts
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -42,15 +41,10 @@ def kick(*, helper: bool = False) -> None:
         logger.warning("webhook deliveries not queued; the sweeper will send them", exc_info=True)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=10,
-)
+# No automatic retry: a re-run under the same task id would take back leases whose
+# requests are still in flight. If the database fails, the task fails; its leases
+# expire and the sweeper starts a new drain.
+@shared_task(bind=True, acks_late=True, ignore_result=True)
 def deliver(self, delivery_id: int | None = None) -> int:  # type: ignore[no-untyped-def]
     """Send every due delivery (``delivery_id`` is a hint, for retries scheduled by
     countdown). Safe to run twice and side by side: rows are claimed with a lease, so a
@@ -96,6 +90,13 @@ def sweep() -> int:
         cache.delete(DRAIN_FLAG)  # a drain that should have been running is not
         kick()
     return count
+
+
+def queue_disabled_email(endpoint_id: int) -> None:
+    try:
+        send_endpoint_disabled_email.delay(endpoint_id)
+    except Exception:  # after commit: log, never fail the caller
+        logger.exception("could not queue the endpoint-disabled email for endpoint %s", endpoint_id)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=len(EMAIL_RETRY_DELAYS))

@@ -179,3 +179,15 @@ def test_the_dashboard_registers_a_client_with_a_jwks_uri(alice_client, keyserve
     resp = alice_client.post("/dashboard/apps/", {**form, "jwks_uri": keyserver.url})
     assert resp.status_code == 302
     assert OAuthClient.objects.get(name="rotating keys").jwks_uri == keyserver.url
+
+
+def test_bad_assertions_cannot_make_us_fetch_keys_over_and_over(manager, keyserver, client, monkeypatch):
+    monkeypatch.setattr(jwks_remote, "REFRESH_AFTER", 0)  # every failed signature would ask for fresh keys
+    key, stranger = keypair(), keypair()
+    keyserver.publish(key)
+    client_id = register(manager, jwks_uri=keyserver.url).json()["client_id"]
+    assert token_request(client, key, client_id).status_code == 200
+    before = keyserver.hits
+    for _ in range(10):  # signed with a key the client never published
+        assert token_request(client, stranger, client_id).status_code == 401
+    assert keyserver.hits - before <= 1

@@ -64,7 +64,12 @@ def test_create_shows_the_secret_once(alice_api):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("not a url", "Use an https:// URL."),
+        ("not a url", "spaces or control characters"),
+        ("example.org/hooks", "Use an https:// URL."),
+        ("https://93.184.215.14/caf\u00e9", "non-ASCII characters: percent-encode them"),
+        ("https://[::a9fe:a9fe]/hook", "link-local"),
+        ("https://[64:ff9b::a00:1]/hook", "a private address (10.0.0.0/8)"),
+        ("https://[fec0::1]/hook", "site-local"),
         ("ftp://93.184.215.14/x", "Use an https:// URL."),
         ("https://10.1.2.3/hook", "a private address (10.0.0.0/8)"),
         ("https://172.20.0.1/hook", "a private address (172.16.0.0/12)"),

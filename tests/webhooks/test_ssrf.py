@@ -71,3 +71,36 @@ def test_redirects_are_not_followed(endpoint_for, receiver):
     delivery.refresh_from_db()
     assert len(receiver.requests) == 1
     assert delivery.last_status_code == 302 and delivery.status == Delivery.Status.PENDING
+
+
+def test_internationalized_host_names_are_sent_as_punycode(db):
+    from webhooks.ssrf import check_url
+
+    assert check_url("https://b\u00fccher.example:8443/hooks", require_https=True).hostname == "xn--bcher-kva.example"
+
+
+def test_a_success_in_the_same_batch_as_a_failure_clears_the_failure_clock(endpoint_for, receiver):
+    from webhooks.delivery import claim, send
+    from webhooks.models import Endpoint
+
+    hook = endpoint_for(receiver.url)
+    first = services.send_test(endpoint=hook.endpoint, by=None)
+    second = services.send_test(endpoint=hook.endpoint, by=None)
+    receiver.answer(503, 200)
+    jobs = {job.delivery_id: job for job in claim(owner="batch", limit=2)}
+    send(jobs[first.pk])
+    assert Endpoint.objects.get().failing_since is not None
+    send(jobs[second.pk])
+    assert Endpoint.objects.get().failing_since is None
+
+
+def test_an_endpoint_deleted_mid_delivery_is_no_error(endpoint_for, receiver):
+    from webhooks.delivery import claim, send
+    from webhooks.models import DeliveryAttempt
+
+    hook = endpoint_for(receiver.url)
+    services.send_test(endpoint=hook.endpoint, by=None)
+    (job,) = claim(owner="t", limit=1)
+    services.delete_endpoint(endpoint=hook.endpoint, by=None)
+    send(job)  # the POST happens (it was underway); nothing is recorded for a deleted delivery
+    assert not DeliveryAttempt.objects.exists()
