@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal, NoReturn
+from typing import IO, Any, Literal, NoReturn
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -400,18 +400,12 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server's worker processes have used so far: unlike
         latencies, hardly moved by other work on the machine. NaN without Linux's /proc."""
-        total = 0.0
+        from bench import procstat
+
         try:
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                except OSError:  # the process is gone
-                    continue
-                if int(fields[1]) == self.proc.pid:  # ppid: a worker of this server
-                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return sum(p.cpu_seconds for p in procstat.processes() if p.ppid == self.proc.pid)  # its workers
         except (OSError, ValueError, IndexError):
             return float("nan")
-        return total
 
     def tail(self, limit: int = 4000) -> str:
         self.log.flush()
@@ -492,3 +486,21 @@ def ensure_postgres_database(url: str) -> None:
     if run("SELECT 1 FROM pg_database WHERE datname = :'dbname';") != "1":
         run('CREATE DATABASE :"dbname";')
         print(f"created database {name}", file=sys.stderr)
+
+
+def demo_partner() -> tuple[Any, Any]:
+    """(owner, partner) of the demo partner seed_demo makes; after django.setup(), and only
+    on PostgreSQL, which every benchmark needs."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from partners.models import Partner
+    from portal import demo
+
+    if connection.vendor != "postgresql":
+        raise SystemExit(f"the benchmark needs PostgreSQL, DATABASE_URL gives {connection.vendor}")
+    owner = User.objects.get(email=demo.PARTNER_EMAIL)
+    partner = Partner.objects.filter(memberships__user=owner, legal_name=demo.PARTNER_NAME).first()
+    if partner is None:
+        raise SystemExit("seed_demo did not create the demo partner")
+    return owner, partner

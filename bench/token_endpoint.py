@@ -67,6 +67,7 @@ from bench.loadgen import (
     STARTUP_TIMEOUT,
     Request,
     Result,
+    demo_partner,
     ensure_postgres_database,
     gunicorn,
     load,
@@ -179,23 +180,15 @@ def prepare_credentials() -> Credentials:
     django.setup()
     from django.conf import settings
     from django.contrib.auth.hashers import identify_hasher
-    from django.contrib.auth.models import User
     from django.db import connection, connections
 
-    from partners.models import Partner
-    from portal import demo
     from tokens import scopes as catalog
     from tokens import services
     from tokens.models import ApiToken, OAuthClient
     from tokens.scope_data import OAUTH2
 
     try:
-        if connection.vendor != "postgresql":
-            raise SystemExit(f"the benchmark needs PostgreSQL, DATABASE_URL gives {connection.vendor}")
-        alice = User.objects.get(email=demo.PARTNER_EMAIL)
-        partner = Partner.objects.filter(memberships__user=alice, legal_name=demo.PARTNER_NAME).first()
-        if partner is None:
-            raise SystemExit("seed_demo did not create the demo partner")
+        alice, partner = demo_partner()
         # Credentials of earlier runs, with the access tokens they were issued: gone first,
         # so the partner stays under its limits and the tables do not grow run after run.
         OAuthClient.objects.filter(partner=partner, name__startswith=BENCH_NAME).delete()

@@ -57,25 +57,22 @@ import argparse
 import contextlib
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loadgen import HOST, ROOT, ensure_postgres_database, manage, percentiles
+from bench import procstat
+from bench.loadgen import HOST, demo_partner, ensure_postgres_database, manage, percentiles
+from bench.webhook_rig import QueueSampler, Receiver, Worker, celery_worker, clear_celery_keys, receiver
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -86,8 +83,6 @@ GOAL_P95_MS = 2000.0
 WORKER_START_TIMEOUT = 60.0
 DUPLICATE_GRACE = 1.0
 POLL = 0.2
-CELERY_KEY_PATTERNS = ("celery*", "unacked*", "_kombu.binding*")
-QUEUE = "celery"  # CELERY_TASK_DEFAULT_QUEUE outside pytest
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -135,195 +130,6 @@ def configure_environment() -> dict[str, str]:
     return dict(os.environ)
 
 
-def clear_celery_keys(broker_url: str) -> int:
-    """Delete the Celery/kombu keys (queues, unacked messages, bindings) of the broker's
-    Redis database: tasks an interrupted run left behind. Other keys stay."""
-    import redis
-
-    client = redis.Redis.from_url(broker_url)
-    try:
-        keys = {key for pattern in CELERY_KEY_PATTERNS for key in client.scan_iter(match=pattern, count=1000)}
-        if keys:
-            client.delete(*keys)
-        return len(keys)
-    finally:
-        client.close()
-
-
-class QueueSampler(threading.Thread):
-    """The length of the Celery queue in Redis, every 100 ms: how far the worker lags."""
-
-    def __init__(self, broker_url: str) -> None:
-        super().__init__(daemon=True, name="queue-sampler")
-        import redis
-
-        self.client = redis.Redis.from_url(broker_url)
-        self.samples: list[tuple[float, int]] = []
-        self.missed = 0
-        self.halt = threading.Event()
-
-    def run(self) -> None:
-        import redis
-
-        while not self.halt.is_set():
-            try:
-                self.samples.append((time.time(), int(self.client.llen(QUEUE))))
-            except redis.RedisError:
-                self.missed += 1  # a missed sample is not worth stopping the run
-            self.halt.wait(0.1)
-
-    def stop(self) -> None:
-        self.halt.set()
-        self.join(timeout=2)
-        self.client.close()
-
-    def peak(self, since: float, until: float) -> int:
-        return max((n for t, n in self.samples if since <= t <= until), default=0)
-
-
-# --- Receiver ----------------------------------------------------------------------------
-
-
-class Receiver(ThreadingHTTPServer):
-    """Notes every request's arrival time and webhook-id and checks its signature."""
-
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, secret: str = "") -> None:
-        super().__init__((HOST, 0), ReceiverHandler)
-        self.secret = secret
-        self.lock = threading.Lock()
-        self.arrivals: dict[str, list[float]] = {}
-        self.signature_failures = 0
-        self.failure_sample = ""
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def record(self, arrived: float, headers: Mapping[str, str], body: bytes) -> None:
-        from standardwebhooks.webhooks import Webhook
-
-        msg_id = headers.get("webhook-id", "")
-        failure = ""
-        try:
-            Webhook(self.secret).verify(body, dict(headers))
-        except Exception as exc:  # noqa: BLE001 - whatever the reason, the request did not verify
-            failure = f"{type(exc).__name__}: {exc}"
-        with self.lock:
-            self.arrivals.setdefault(msg_id, []).append(arrived)
-            if failure:
-                self.signature_failures += 1
-                self.failure_sample = self.failure_sample or f"{msg_id}: {failure}"
-
-    def first_arrivals(self) -> dict[str, float]:
-        with self.lock:
-            return {msg_id: times[0] for msg_id, times in self.arrivals.items()}
-
-    def counts(self) -> dict[str, int]:
-        with self.lock:
-            return {msg_id: len(times) for msg_id, times in self.arrivals.items()}
-
-    def has_all(self, ids: list[str]) -> bool:
-        with self.lock:
-            return all(msg_id in self.arrivals for msg_id in ids)
-
-
-class ReceiverHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as a partner's server would
-    # The handler writes the status line and headers, then the body, in two send()s: with
-    # Nagle's algorithm the body waits for the client's delayed ACK (~10-40 ms a request).
-    disable_nagle_algorithm = True
-    server: Receiver
-
-    def do_POST(self) -> None:
-        arrived = time.time()  # request line and headers read, body not yet
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.record(arrived, {k.lower(): v for k, v in self.headers.items()}, body)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@contextmanager
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-# --- Worker ------------------------------------------------------------------------------
-
-
-@dataclass
-class Worker:
-    proc: subprocess.Popen[bytes]
-    log: IO[bytes]
-    argv: list[str]
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def tail(self, limit: int = 3000) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-limit:]
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def stop(self) -> None:
-        """Warm shutdown (SIGTERM to the main process); its whole process group is killed
-        if it has not exited within 20 s."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # the group of the worker this script started
-                self.proc.wait()
-
-
-@contextmanager
-def celery_worker(env: Mapping[str, str], pool: str, concurrency: int) -> Iterator[Worker]:
-    argv = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "portal",
-        "worker",
-        f"--pool={pool}",
-        f"--concurrency={concurrency}",
-        "-l",
-        "WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-n",
-        f"bench-webhooks-{os.getpid()}@%h",
-    ]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        worker = Worker(proc, log, argv)
-        try:
-            yield worker
-        finally:
-            worker.stop()
-
-
 # --- Django: set-up and load -------------------------------------------------------------
 
 
@@ -340,20 +146,11 @@ def prepare_target(url: str) -> Target:
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
-    from django.db import connection
 
-    from partners.models import Partner
-    from portal import demo
     from webhooks import services
     from webhooks.models import Endpoint, Event
 
-    if connection.vendor != "postgresql":
-        raise SystemExit(f"the benchmark needs PostgreSQL, DATABASE_URL gives {connection.vendor}")
-    alice = User.objects.get(email=demo.PARTNER_EMAIL)
-    partner = Partner.objects.filter(memberships__user=alice, legal_name=demo.PARTNER_NAME).first()
-    if partner is None:
-        raise SystemExit("seed_demo did not create the demo partner")
+    alice, partner = demo_partner()
     Endpoint.objects.filter(partner=partner, description__startswith=BENCH_NAME).delete()
     Event.objects.filter(partner=partner, type=EVENT_TYPE, body__contains=f'"job_id":"{JOB_PREFIX}').delete()
     candidates = Endpoint.objects.active().filter(partner=partner, environment="sandbox")
@@ -590,58 +387,28 @@ def analyse(target: Target, server: Receiver, load: Load) -> Report:
 
 # --- CPU ---------------------------------------------------------------------------------
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PARTIES = ("bench (emit+receive)", "worker main process", "worker pool processes", "postgres backends", "redis")
 
 
-@dataclass(frozen=True)
-class Cpu:
-    """CPU seconds (user + system) of each process of interest, by pid, and of the machine."""
+def cpu_snapshot(worker_pgid: int, database: str) -> procstat.Cpu:
+    """This process (emitters and receiver), the worker's process group, the PostgreSQL
+    backends connected to ``database``, redis-server (shared with anyone else using it),
+    and the whole machine."""
 
-    wall: float
-    processes: dict[int, tuple[str, float]]  # pid -> (party, CPU seconds so far)
-    machine_busy: float
+    def party_of(proc: procstat.ProcStat) -> str | None:
+        if proc.pgrp == worker_pgid:
+            return PARTIES[1] if proc.pid == worker_pgid else PARTIES[2]
+        if proc.comm == "postgres" and f" {database} " in proc.cmdline():  # "postgres: user database host state"
+            return PARTIES[3]
+        if proc.comm.startswith("redis-server"):
+            return PARTIES[4]
+        return None
 
-    def since(self, earlier: Cpu) -> tuple[float, dict[str, float], float]:
-        """(wall seconds, CPU seconds per party, machine busy CPU seconds) between two
-        snapshots. A process that exited in between takes its CPU time with it; one
-        that started counts from zero."""
-        parties = dict.fromkeys(PARTIES, 0.0)
-        for pid, (party, used) in self.processes.items():
-            before = earlier.processes.get(pid)
-            parties[party] += used - (before[1] if before and before[0] == party else 0.0)
-        return self.wall - earlier.wall, parties, self.machine_busy - earlier.machine_busy
+    return procstat.snapshot(party_of, PARTIES[0])
 
 
-def cpu_snapshot(worker_pgid: int, database: str) -> Cpu:
-    """From /proc: this process (emitters and receiver), the worker's process group, the
-    PostgreSQL backends connected to ``database``, redis-server (shared with anyone else
-    using it), and the whole machine."""
-    own = os.times()
-    processes: dict[int, tuple[str, float]] = {os.getpid(): (PARTIES[0], own.user + own.system)}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        pid = int(stat.parent.name)
-        try:
-            text = stat.read_text()
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue  # exited meanwhile
-        comm = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        used = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-        if int(fields[2]) == worker_pgid:
-            processes[pid] = (PARTIES[1] if pid == worker_pgid else PARTIES[2], used)
-        elif comm == "postgres" and f" {database} " in cmdline:  # "postgres: user database host state"
-            processes[pid] = (PARTIES[3], used)
-        elif comm.startswith("redis-server"):
-            processes[pid] = (PARTIES[4], used)
-    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS  # all but idle and iowait
-    return Cpu(wall=time.monotonic(), processes=processes, machine_busy=busy)
-
-
-def print_cpu(after: Cpu, before: Cpu, delivered: int) -> None:
-    wall, parties, busy = after.since(before)
+def print_cpu(after: procstat.Cpu, before: procstat.Cpu, delivered: int) -> None:
+    wall, parties, busy = after.since(before, PARTIES)
     cores = os.cpu_count() or 1
     other = max(0.0, busy - sum(parties.values()))
     print()
