@@ -234,10 +234,14 @@ def rotate_secret(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | No
     return NewSecret(endpoint=endpoint, secret=secret)
 
 
+def _require_active(endpoint: Endpoint, doing: str) -> None:
+    if not endpoint.is_active:
+        raise ValidationError(f"This endpoint is disabled: enable it before {doing}.")
+
+
 def send_test(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None = None) -> Delivery:
     """A ``webhook.test`` event to this endpoint only, whatever it subscribes to."""
-    if not endpoint.is_active:
-        raise ValidationError("This endpoint is disabled: enable it before sending a test event.")
+    _require_active(endpoint, "sending a test event")
     with transaction.atomic():
         event = emit(
             partner=endpoint.partner,
@@ -256,8 +260,7 @@ def send_test(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None =
 
 def replay_delivery(*, delivery: Delivery, by: User | None, meta: RequestMeta | None = None) -> Delivery:
     """Send the same event again (same ``webhook-id``) to the same endpoint, now."""
-    if not delivery.endpoint.is_active:
-        raise ValidationError("This endpoint is disabled: enable it before replaying deliveries.")
+    _require_active(delivery.endpoint, "replaying deliveries")
     with transaction.atomic():
         replay = Delivery.objects.create(
             event=delivery.event, endpoint=delivery.endpoint, replay_of=delivery, next_attempt_at=timezone.now()
@@ -279,8 +282,7 @@ def recover_failed(
 ) -> list[Delivery]:
     """Replay every event whose delivery to this endpoint failed since ``since`` and
     that has not reached it since (at most 1000 per call)."""
-    if not endpoint.is_active:
-        raise ValidationError("This endpoint is disabled: enable it before recovering deliveries.")
+    _require_active(endpoint, "recovering deliveries")
     if since > timezone.now():
         raise ValidationError({"since": "Choose a time in the past."})
     with transaction.atomic():

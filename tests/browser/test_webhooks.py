@@ -34,6 +34,7 @@ def test_endpoint_test_event_and_revocation_delivery(page, alice, acme, issue, r
     sign_in(page, alice.email)
     page.get_by_role("link", name="Manage webhooks").click()
     assert page.locator("h1").inner_text() == "Webhooks"
+    screenshot(page, "webhooks-list")
     assert_accessible(page)
     page.get_by_label("Endpoint URL").fill(receiver.url)
     page.get_by_label("Description").fill("Local receiver")
@@ -49,6 +50,13 @@ def test_endpoint_test_event_and_revocation_delivery(page, alice, acme, issue, r
     endpoint_url = page.url
     page.reload()
     assert secret not in page.content()  # shown once
+
+    page.get_by_role("link", name="Rotate secret").click()
+    assert page.locator("h1").inner_text().startswith("Rotate the signing secret of")
+    screenshot(page, "webhooks-rotate-confirm")
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel").click()
+    assert page.url == endpoint_url and Endpoint.objects.get().previous_secret_ciphertext == ""
 
     page.get_by_role("button", name="Send test event").click()
     _reload_until(page, "Attempt 1: HTTP 200")
