@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from audit.models import AuditEvent
-from portal.request_context import RequestMeta
+from lib.request_context import RequestMeta
 
 
 def record(
@@ -22,12 +22,14 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     status_code: int | None = None,
     details: dict[str, Any] | None = None,
+    model: Any = None,
 ) -> AuditEvent:
     """Append one audit record. Runs in the caller's transaction, so an action that
-    rolls back leaves no record claiming it happened."""
+    rolls back leaves no record claiming it happened. ``model``: the historical
+    AuditEvent of a data migration (services called from migrations pass it)."""
     meta = meta or RequestMeta.system()
     user = actor if actor is not None and actor.is_authenticated else None
-    return AuditEvent.objects.create(
+    created: AuditEvent = (model or AuditEvent).objects.create(
         action=action,
         actor=user,
         actor_label=(getattr(user, "email", "") or str(user)) if user is not None else "",
@@ -43,3 +45,4 @@ def record(
         status_code=status_code,
         details=details or {},
     )
+    return created

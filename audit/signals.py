@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from audit import services
 from audit.models import AuditEvent
-from portal.request_context import RequestMeta
+from lib.request_context import RequestMeta
 
 
 def _meta(request: HttpRequest | None) -> RequestMeta | None:

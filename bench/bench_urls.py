@@ -22,8 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import services as audit
+from lib.api import HasScopes
 from portal import urls as portal_urls
-from tokens.auth import BearerAuthentication, HasScopes
+from tokens.auth import BearerAuthentication
 
 
 @csrf_exempt

@@ -182,10 +182,10 @@ def prepare_credentials() -> Credentials:
     from django.contrib.auth.hashers import identify_hasher
     from django.db import connection, connections
 
-    from tokens import scopes as catalog
+    from scopes import catalog
+    from scopes.data import OAUTH2
     from tokens import services
     from tokens.models import ApiToken, OAuthClient
-    from tokens.scope_data import OAUTH2
 
     try:
         alice, partner = demo_partner()

@@ -220,8 +220,8 @@ def emit_paced(target: Target, rate: float, seconds: float, label: str, emitters
     from django.db import transaction
     from django.utils import timezone
 
+    from lib.ids import iso
     from webhooks import services
-    from webhooks.models import iso
 
     count = max(1, round(rate * seconds))
     run = f"{os.getpid()}_{int(time.time())}_{label}"

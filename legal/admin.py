@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from legal import services
 from legal.models import Acceptance, LegalDocument
-from portal.request_context import RequestMeta
+from lib.admin import staff_user
+from lib.request_context import RequestMeta
 
 
 @admin.register(LegalDocument)
@@ -65,11 +65,12 @@ class AcceptanceAdmin(admin.ModelAdmin[Acceptance]):
     def has_delete_permission(self, request: HttpRequest, obj: Acceptance | None = None) -> bool:
         return False
 
-    @admin.action(description="Counter-sign selected acceptances")
+    def has_countersign_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.COUNTERSIGN_PERMISSION)
+
+    @admin.action(description="Counter-sign selected acceptances", permissions=["countersign"])
     def countersign_selected(self, request: HttpRequest, queryset: QuerySet[Acceptance]) -> None:
-        staff = request.user
-        if not isinstance(staff, User):
-            return
+        staff = staff_user(request)
         done = 0
         for acceptance in queryset.filter(countersigned_at__isnull=True):
             services.countersign(acceptance=acceptance, by=staff, meta=RequestMeta.of(request))

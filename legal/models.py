@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from legal import text
+from lib.ids import new_id
 
 
 def sha256_hex(body: str) -> str:
@@ -105,7 +105,7 @@ class LegalDocument(models.Model):
 
 
 def new_acceptance_id() -> str:
-    return "acc_" + secrets.token_urlsafe(12)
+    return new_id("acc_")
 
 
 class AcceptanceQuerySet(models.QuerySet["Acceptance"]):

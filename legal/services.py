@@ -2,44 +2,66 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit import services as audit
-from legal import loader
+from legal import loader, tasks
+from legal.catalog import SPECS, DocumentSpec
 from legal.models import Acceptance, LegalDocument, LegalDocumentQuerySet
+from lib.errors import Refused
+from lib.request_context import RequestMeta
+from lib.tasks import queue_after_commit
 from partners.models import Partner
-from partners.permissions import Action, require
-from portal.request_context import RequestMeta
+from partners.permissions import Action, require, require_staff
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from django.db.migrations.state import StateApps
 
 # The API error code for production credentials requested while agreements are owed.
 AGREEMENTS_REQUIRED_CODE = "legal_acceptance_required"
+COUNTERSIGN_PERMISSION = "legal.change_acceptance"
 
 
-class AgreementsOutstanding(Exception):
+class AgreementsOutstanding(Refused):
     """The partner must sign the current versions of these documents first."""
 
+    status_code = 403
     code = AGREEMENTS_REQUIRED_CODE
+    field = "environment"
 
     def __init__(self, documents: list[LegalDocument]) -> None:
         self.documents = documents
         names = ", ".join(f"{d.title} v{d.version}" for d in documents)
         super().__init__(f"Sign the current version of: {names}. Sandbox access is not affected.")
 
+    def extra(self) -> dict[str, Any]:
+        return {
+            "documents": [
+                {"kind": d.kind, "version": d.version, "title": d.title, "url": f"/legal/{d.slug}/{d.version}/"}
+                for d in self.documents
+            ]
+        }
 
-def required_documents(partner: Partner, *, for_production: bool) -> LegalDocumentQuerySet:
+
+def required_for(*, handles_phi: bool, for_production: bool) -> LegalDocumentQuerySet:
+    """The current documents an organization signs: at signup (``for_production`` False)
+    every partner's, plus the BAA when it handles PHI; before production, the rest."""
     requirements = [LegalDocument.Requirement.ALWAYS]
-    if partner.handles_phi:
+    if handles_phi:
         requirements.append(LegalDocument.Requirement.PHI)
     if for_production:
         requirements.append(LegalDocument.Requirement.PRODUCTION)
-    return LegalDocument.objects.current().filter(requirement__in=requirements)
+    return LegalDocument.objects.current().filter(requirement__in=requirements).order_by("published_at", "pk")
+
+
+def required_documents(partner: Partner, *, for_production: bool) -> LegalDocumentQuerySet:
+    return required_for(handles_phi=partner.handles_phi, for_production=for_production)
 
 
 def outstanding_documents(partner: Partner, *, for_production: bool = True) -> list[LegalDocument]:
@@ -102,7 +124,7 @@ def accept_document(
                 meta=meta,
                 details={"document": document.kind, "version": document.version, "sha256": document.sha256},
             )
-            transaction.on_commit(lambda: _queue_render(acceptance.pk))
+            queue_after_commit(tasks.render_acceptance_pdf, acceptance.pk)
     except IntegrityError:
         # Signed already (possibly by a concurrent request): idempotent.
         return Acceptance.objects.get(partner=partner, document=document)
@@ -111,8 +133,7 @@ def accept_document(
 
 def countersign(*, acceptance: Acceptance, by: User, meta: RequestMeta | None = None) -> Acceptance:
     """Staff counter-signature on behalf of the Program. Idempotent."""
-    if not by.is_staff:
-        raise PermissionDenied("Only staff can counter-sign on behalf of the Program.")
+    require_staff(by, COUNTERSIGN_PERMISSION, "Only staff allowed to change acceptances can counter-sign.")
     with transaction.atomic():
         acceptance = Acceptance.objects.select_for_update().select_related("document", "partner").get(pk=acceptance.pk)
         if acceptance.is_countersigned:
@@ -132,30 +153,26 @@ def countersign(*, acceptance: Acceptance, by: User, meta: RequestMeta | None = 
             meta=meta,
             details={"document": acceptance.document.kind, "version": acceptance.document.version},
         )
-        transaction.on_commit(lambda: _queue_render(acceptance.pk))
+        queue_after_commit(tasks.render_acceptance_pdf, acceptance.pk)
     return acceptance
 
 
-def publish_documents(*, by: User | None = None) -> list[LegalDocument]:
-    """Publish catalog versions not yet in the database; audit each new version."""
+def publish_documents(
+    *, by: User | None = None, specs: Iterable[DocumentSpec] = SPECS, apps: StateApps | None = None
+) -> list[Any]:
+    """Publish catalog versions not yet in the database; audit each new version. The one
+    path for the data migrations (which pass their ``apps``, so the historical models are
+    used), ``publish_legal``, ``seed_demo`` and tests."""
+    model = apps.get_model("legal", "LegalDocument") if apps is not None else LegalDocument
+    audit_model = apps.get_model("audit", "AuditEvent") if apps is not None else None
     with transaction.atomic():
-        created: list[LegalDocument] = loader.publish(LegalDocument)
+        created: list[Any] = loader.publish(model, specs)
         for document in created:
             audit.record(
                 action="legal.published",
                 actor=by,
                 obj=document,
                 details={"document": document.kind, "version": document.version, "sha256": document.sha256},
+                model=audit_model,
             )
     return created
-
-
-def _queue_render(acceptance_id: int) -> None:
-    """Pre-render the executed PDF in the background. Best effort: if the broker is
-    unreachable the signature stands and the PDF renders on first download."""
-    from legal.tasks import render_acceptance_pdf
-
-    try:
-        render_acceptance_pdf.delay(acceptance_id)
-    except Exception:
-        logger.warning("Could not queue PDF rendering for acceptance %s", acceptance_id, exc_info=True)

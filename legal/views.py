@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from legal import pdf, services
 from legal.forms import SignatureForm
 from legal.models import Acceptance, DocumentIntegrityError, LegalDocument
+from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
 from partners.permissions import Action, can
-from portal.request_context import RequestMeta
 
 logger = logging.getLogger(__name__)
 

@@ -4,26 +4,31 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from legal.models import Acceptance
+from lib.admin import staff_user
+from lib.request_context import RequestMeta
 from partners import services
 from partners.models import Membership, Partner, PartnerStatusChange
-from portal.request_context import RequestMeta
+from scopes.catalog import CATEGORIES_BY_SLUG
 
 
 class MembershipInline(admin.TabularInline[Membership, Partner]):
+    """Read-only: members join by invitation and change roles on the team page."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ("user",)
-    readonly_fields = ("created_at",)
+    can_delete = False
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class StatusChangeInline(admin.TabularInline[PartnerStatusChange, Partner]):
@@ -54,6 +59,23 @@ class DecisionForm(forms.Form):
         if self.message_required and not message:
             raise forms.ValidationError("Write the message the partner will receive.")
         return message
+
+
+class PartnerForm(forms.ModelForm[Partner]):
+    allowed_categories = forms.MultipleChoiceField(
+        label="Allowed scope categories",
+        choices=[(slug, category.name) for slug, category in CATEGORIES_BY_SLUG.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Credentials may carry scopes of these categories only. Removing one takes its scopes off "
+        "every live credential at once.",
+    )
+
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Partner
+        fields = services.STAFF_EDITABLE_FIELDS
 
 
 DECISIONS: dict[str, tuple[str, bool]] = {
@@ -105,9 +127,36 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
         ("Review", {"fields": ("agreements", "sandbox_activity", "submitted_at", "created_at", "updated_at")}),
     )
     inlines = (MembershipInline, StatusChangeInline)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = ("approve_selected", "reject_selected", "request_changes_selected")
+    form = PartnerForm
+    actions = ("approve_selected", "reject_selected", "request_changes_selected", "release_name_selected")
     change_form_template = "admin/partners/partner/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # partners apply through /signup/ (or seed_demo)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # their audit trail keeps them; reject instead
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.REVIEW_PERMISSION)
+
+    def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
+        """Through the service: audited with before and after; a narrowed allowance
+        narrows live credentials. (The admin's own object is not saved directly.)"""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        partner = Partner.objects.get(pk=obj.pk)
+        try:
+            updated = services.update_partner(
+                partner=partner, by=staff_user(request), changes=changes, meta=RequestMeta.of(request)
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        obj.refresh_from_db()
+        form.instance = updated
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The inlines are read-only: nothing related is saved from this page."""
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         obj = context.get("original")
@@ -121,7 +170,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 
     @admin.display(description="Signed agreements")
     def agreements(self, obj: Partner) -> str:
-        rows = Acceptance.objects.for_partner(obj).select_related("document")
+        rows = obj.acceptances.select_related("document").order_by("-accepted_at")
         if not rows:
             return "None"
         return format_html_join(
@@ -147,7 +196,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 
     def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         """The change page's Approve / Reject / Request changes buttons."""
-        if decision not in DECISIONS or not self.has_change_permission(request):
+        if decision not in DECISIONS or not self.has_review_permission(request):
             return redirect("admin:partners_partner_change", pk)
         partner = get_object_or_404(Partner, pk=pk)
         queryset = Partner.objects.filter(pk=partner.pk)
@@ -182,9 +231,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
                 action = request.POST.get("action", "") if action is None else action
                 return self._decision_page(request, queryset, decision, form, action)
             message = form.cleaned_data["message"]
-        staff = request.user
-        if not isinstance(staff, User):
-            return None
+        staff = staff_user(request)
         done = 0
         for partner in queryset:
             try:
@@ -192,20 +239,28 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
                     partner=partner, decision=decision, by=staff, message=message, meta=RequestMeta.of(request)
                 )
                 done += 1
-            except ValidationError as exc:
-                self.message_user(request, f"{partner.legal_name}: {' '.join(exc.messages)}", messages.ERROR)
+            except (ValidationError, PermissionDenied) as exc:
+                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{partner.legal_name}: {reason}", messages.ERROR)
         if done:
             self.message_user(request, f"{label}: {done} application(s) updated and the partners emailed.")
         return None
 
-    @admin.action(description="Approve selected applications")
+    @admin.action(description="Approve selected applications", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
         return self._decide(request, queryset, Partner.Status.APPROVED)
 
-    @admin.action(description="Reject selected applications")
+    @admin.action(description="Reject selected applications", permissions=["review"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
         return self._decide(request, queryset, Partner.Status.REJECTED)
 
-    @admin.action(description="Request changes to selected applications")
+    @admin.action(description="Request changes to selected applications", permissions=["review"])
     def request_changes_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
         return self._decide(request, queryset, Partner.Status.CHANGES_REQUESTED)
+
+    @admin.action(description="Release legal name and NPI (let another application use them)", permissions=["review"])
+    def release_name_selected(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+        staff, meta = staff_user(request), RequestMeta.of(request)
+        for partner in queryset:
+            services.release_name(partner=partner, by=staff, meta=meta)
+        self.message_user(request, f"Released the legal name and NPI of {queryset.count()} partner(s).")

@@ -1,21 +1,16 @@
-"""The three signup steps. Each validates on the server; the submit service re-checks."""
+"""The application forms: signup's first two steps, and editing after a change request.
+Each validates on the server; the services re-check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.models import User
-from django.urls import reverse
-from django.utils.html import format_html
 
-from legal.models import LegalDocument
 from partners.models import Partner
 from partners.npi import validate_npi
 from partners.types import BASELINE, PARTNER_TYPES, TYPES_BY_CODE
-from tokens.scopes import CATEGORIES_BY_SLUG
+from scopes.catalog import CATEGORIES_BY_SLUG
 
 
 class OrganizationForm(forms.Form):
@@ -53,7 +48,7 @@ class OrganizationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         name, npi = data.get("legal_name", "").strip(), data.get("npi")
-        duplicates = Partner.objects.filter(legal_name__iexact=name, npi=npi)
+        duplicates = Partner.objects.holding_name(name, npi or "")
         if self.exclude_partner_pk is not None:
             duplicates = duplicates.exclude(pk=self.exclude_partner_pk)
         if name and npi and duplicates.exists():
@@ -96,76 +91,3 @@ class IntegrationForm(forms.Form):
             capabilities.help_text = (
                 f"Scope categories available to a {type_def.name}. Partner management scopes are always included."
             )
-
-
-def _current_url(kind: str) -> str:
-    document = LegalDocument.objects.current().get(kind=kind)
-    return reverse("legal:detail", args=[document.slug, document.version])
-
-
-class AccountForm(forms.Form):
-    email = forms.EmailField(
-        label="Your email (sign-in)", widget=forms.EmailInput({"autocomplete": "email"}), max_length=254
-    )
-    password1 = forms.CharField(
-        label="Portal password",
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text="At least 10 characters; not a common or all-numeric password.",
-    )
-    password2 = forms.CharField(
-        label="Repeat the password", strip=False, widget=forms.PasswordInput({"autocomplete": "new-password"})
-    )
-    signer_name = forms.CharField(
-        label="Your full name (electronic signature)", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
-    )
-    signer_title = forms.CharField(label="Your title", max_length=150)
-    accept_mnda = forms.BooleanField(
-        error_messages={"required": "Accept the Mutual Non-Disclosure Agreement to continue."}
-    )
-    accept_terms = forms.BooleanField(error_messages={"required": "Accept the Terms of Use to continue."})
-    accept_baa = forms.BooleanField(required=False)
-
-    def __init__(self, *args: Any, handles_phi: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.handles_phi = handles_phi
-        self.fields["accept_mnda"].label = format_html(
-            'I agree to the <a href="{}" target="_blank" rel="noopener">Mutual Non-Disclosure Agreement</a> '
-            "for my organization",
-            _current_url("mnda"),
-        )
-        self.fields["accept_terms"].label = format_html(
-            'I agree to the <a href="{}" target="_blank" rel="noopener">Developer Portal Terms of Use</a>',
-            _current_url("terms"),
-        )
-        self.fields["accept_baa"].label = format_html(
-            'I agree to the <a href="{}" target="_blank" rel="noopener">HIPAA Business Associate Agreement</a> '
-            "for my organization{}",
-            _current_url("baa"),
-            " (required: your integration handles PHI)" if handles_phi else "",
-        )
-        if not handles_phi:
-            del self.fields["accept_baa"]
-
-    def clean_email(self) -> str:
-        email: str = self.cleaned_data["email"].strip().lower()
-        if (
-            User.objects.filter(email__iexact=email).exists()
-            or EmailAddress.objects.filter(email__iexact=email).exists()
-        ):
-            raise forms.ValidationError("An account with this email already exists. Sign in instead.")
-        return email
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        p1, p2 = data.get("password1"), data.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
-        elif p1:
-            try:
-                password_validation.validate_password(p1, User(email=data.get("email", "")))
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        if self.handles_phi and not data.get("accept_baa"):
-            self.add_error("accept_baa", "The BAA is required because your integration handles PHI.")
-        return data

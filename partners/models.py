@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -16,6 +17,14 @@ class PartnerQuerySet(models.QuerySet["Partner"]):
 
     def for_user(self, user: models.Model) -> PartnerQuerySet:
         return self.filter(memberships__user=user)
+
+    def holding_name(self, legal_name: str, npi: str) -> PartnerQuerySet:
+        """Live applications holding this legal name + NPI (rejected and released ones do not)."""
+        return self.filter(legal_name__iexact=legal_name.strip(), npi=npi).filter(_HOLDS_NAME)
+
+
+# Which partners keep their legal name + NPI from others: not rejected, not released by staff.
+_HOLDS_NAME = ~models.Q(npi="") & ~models.Q(status="rejected") & models.Q(name_released_at__isnull=True)
 
 
 class Partner(models.Model):
@@ -74,6 +83,8 @@ class Partner(models.Model):
     expected_volume = models.CharField(max_length=32, choices=Volume.choices, blank=True, default="")
     submitted_at = models.DateTimeField(null=True, blank=True)  # null for partners created by staff
     review_message = models.TextField(blank=True, default="", help_text="The reviewer's latest message.")
+    # Set when staff let another application use this legal name and NPI.
+    name_released_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,12 +93,10 @@ class Partner(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["gpid"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
-            # One application per organization: the same legal name with the same NPI is a duplicate.
+            # One live application per organization: the same legal name with the same NPI is a
+            # duplicate, unless the earlier one was rejected or staff released the name.
             models.UniqueConstraint(
-                Lower("legal_name"),
-                "npi",
-                condition=~models.Q(npi=""),
-                name="uniq_partner_name_npi",
+                Lower("legal_name"), "npi", condition=_HOLDS_NAME, name="uniq_live_partner_name_npi"
             ),
         ]
 
@@ -159,6 +168,9 @@ class PartnerStatusChange(models.Model):
         return f"{self.partner.gpid}: {self.from_status or '—'} → {self.to_status}"
 
 
+INVITATION_SALT = "partners.invitation"
+
+
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> InvitationQuerySet:
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -191,3 +203,12 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def link_token(self) -> str:
+        """The signed token in the emailed link (partners.team checks it)."""
+        return signing.dumps({"id": self.pk, "email": self.email}, salt=INVITATION_SALT)
+
+    @property
+    def url(self) -> str:
+        return f"{settings.SITE_URL}/invitations/{self.link_token}/"

@@ -1,12 +1,12 @@
-"""Emails about applications: what they say and who receives them."""
+"""Emails about applications and invitations: what they say and who receives them."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 
-from partners.models import Membership, Partner
+from lib import email
+from partners.models import Invitation, Membership, Partner
 
 KINDS = ("received", "new_application", "decision")
 
@@ -19,11 +19,15 @@ def owner_emails(partner: Partner) -> list[str]:
     return sorted(emails)
 
 
+def admin_emails(partner: Partner) -> list[str]:
+    """Owners, admins and the contact address: who hears about operational problems."""
+    admins = partner.memberships.filter(role=Membership.Role.ADMIN).select_related("user")
+    return sorted(set(owner_emails(partner)) | {m.user.email for m in admins if m.user.email})
+
+
 def build(kind: str, partner: Partner) -> EmailMessage:
     if kind not in KINDS:
         raise ValueError(f"Unknown notification {kind!r}")
-    change = partner.status_changes.first()
-    context = {"partner": partner, "change": change, "site_url": settings.SITE_URL}
     if kind == "new_application":
         recipients = list(settings.STAFF_NOTIFICATION_EMAILS)
         subject = f"New partner application: {partner.legal_name} ({partner.gpid})"
@@ -33,10 +37,18 @@ def build(kind: str, partner: Partner) -> EmailMessage:
     else:
         recipients = owner_emails(partner)
         subject = f"Your application {partner.gpid}: {partner.get_status_display()}"
-    body = render_to_string(f"partners/email/{kind}.txt", context)
-    return EmailMessage(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return email.build(
+        subject=subject,
+        template=f"partners/email/{kind}.txt",
+        context={"partner": partner, "change": partner.status_changes.first()},
         to=recipients,
+    )
+
+
+def invitation(invitation: Invitation) -> EmailMessage:
+    return email.build(
+        subject=f"Join {invitation.partner.legal_name} on the developer portal",
+        template="partners/email/invitation.txt",
+        context={"invitation": invitation, "url": invitation.url},
+        to=[invitation.email],
     )

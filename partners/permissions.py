@@ -42,6 +42,9 @@ def can(role: str, action: Action) -> bool:
 
 
 def role_of(partner: Partner, user: User) -> str | None:
+    """The active user's role in ``partner``; None for non-members and deactivated accounts."""
+    if not user.is_active:
+        return None
     role: str | None = Membership.objects.filter(partner=partner, user=user).values_list("role", flat=True).first()
     return role
 
@@ -52,3 +55,25 @@ def require(*, partner: Partner, user: User, action: Action, message: str) -> st
     if role is None or not can(role, action):
         raise PermissionDenied(message)
     return role
+
+
+SYSTEM = "system"
+STAFF = "staff"
+
+
+def authorize(*, partner: Partner, user: User | None, action: Action, message: str, staff_permission: str = "") -> str:
+    """Who may act, checked inside every service: ``SYSTEM`` when no person acts (tasks,
+    commands, the portal itself), ``STAFF`` for an active staff user holding
+    ``staff_permission`` (admin actions), else the member's role, which must allow
+    ``action``. ``PermissionDenied(message)`` for anyone else."""
+    if user is None:
+        return SYSTEM
+    if staff_permission and user.is_active and user.is_staff and user.has_perm(staff_permission):
+        return STAFF
+    return require(partner=partner, user=user, action=action, message=message)
+
+
+def require_staff(user: User, permission: str, message: str) -> None:
+    """Staff-only actions (review, counter-signing): an active staff user with ``permission``."""
+    if not (user.is_active and user.is_staff and user.has_perm(permission)):
+        raise PermissionDenied(message)

@@ -1,27 +1,28 @@
-"""Actions on partner organizations."""
+"""Actions on partner organizations: creation, review, staff edits, resubmission, and the
+one "may this partner have one more?" check every credential-making service runs."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from typing import Any
 
-from allauth.account.models import EmailAddress
-from allauth.utils import generate_unique_username
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from audit import services as audit
+from lib.request_context import RequestMeta
+from lib.tasks import queue_after_commit
+from partners import tasks
 from partners.models import GpidCounter, Membership, Partner, PartnerStatusChange
-from partners.permissions import Action, require
+from partners.permissions import Action, require, require_staff
+from partners.signals import allowance_narrowed, partner_reviewed
 from partners.types import TYPES_BY_CODE
-from portal.request_context import RequestMeta
-
-logger = logging.getLogger(__name__)
+from scopes.catalog import CATEGORIES_BY_SLUG
 
 GPID_FORMAT = "CMS-{:08d}"
+REVIEW_PERMISSION = "partners.change_partner"
 
 
 def allocate_gpid() -> str:
@@ -50,6 +51,8 @@ def create_partner(
     are further Partner fields (contact, integration details)."""
     fields.setdefault("allowed_categories", list(TYPES_BY_CODE[partner_type].allowance))
     with transaction.atomic():
+        if fields.get("npi") and Partner.objects.holding_name(legal_name, fields["npi"]).exists():
+            raise ValidationError({"legal_name": "This organization (same legal name and NPI) has already applied."})
         partner = Partner.objects.create(
             gpid=allocate_gpid(), legal_name=legal_name, partner_type=partner_type, status=status, **fields
         )
@@ -68,93 +71,21 @@ def create_partner(
     return partner
 
 
-class ApplicationError(ValidationError):
-    """The application cannot be accepted as submitted (the message says which field)."""
-
-
-@dataclass(frozen=True)
-class Application:
-    """The three wizard steps, cleaned."""
-
-    organization: dict[str, Any]
-    integration: dict[str, Any]
-    account: dict[str, Any]
-
-
-def submit_application(*, application: Application, meta: RequestMeta | None = None) -> Partner:
-    """Create the applicant's account, the pending partner with its GPID, the owner
-    membership and the signed agreements in one transaction; email applicant and staff."""
-    from legal import services as legal_services
-    from legal.models import LegalDocument
-
-    org, integ, acct = application.organization, application.integration, application.account
-    email = acct["email"].strip().lower()
-    type_def = TYPES_BY_CODE[org["partner_type"]]
-    outside = set(integ["capabilities"]) - set(type_def.allowance)
-    if outside:
-        raise ApplicationError({"capabilities": f"Not available to {type_def.name}: {', '.join(sorted(outside))}."})
-    if integ["handles_phi"] and not acct.get("accept_baa"):
-        raise ApplicationError({"accept_baa": "The BAA is required because your integration handles PHI."})
-    try:
-        with transaction.atomic():
-            if (
-                User.objects.filter(email__iexact=email).exists()
-                or EmailAddress.objects.filter(email__iexact=email).exists()
-            ):
-                raise ApplicationError({"email": "An account with this email already exists. Sign in instead."})
-            if org.get("npi") and Partner.objects.filter(legal_name__iexact=org["legal_name"], npi=org["npi"]).exists():
-                raise ApplicationError(
-                    {"legal_name": "This organization (same legal name and NPI) has already applied."}
-                )
-            user = User(username=generate_unique_username([email, org["contact_name"]]), email=email)
-            first, _, last = org["contact_name"].strip().partition(" ")
-            user.first_name, user.last_name = first[:150], last[:150]
-            user.set_password(acct["password"])
-            user.save()
-            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-            partner = create_partner(
-                legal_name=org["legal_name"].strip(),
-                partner_type=type_def.code,
-                owner=user,
-                meta=meta,
-                status_message="Application submitted",
-                contact_name=org["contact_name"].strip(),
-                contact_email=org["contact_email"].strip().lower(),
-                phone=org.get("phone", ""),
-                npi=org.get("npi", ""),
-                website=org.get("website", ""),
-                use_case=integ["use_case"].strip(),
-                requested_categories=sorted(integ["capabilities"]),
-                data_direction=integ["data_direction"],
-                expected_volume=integ["expected_volume"],
-                handles_phi=integ["handles_phi"],
-                submitted_at=timezone.now(),
-            )
-            kinds = [LegalDocument.Kind.MNDA, LegalDocument.Kind.TERMS]
-            if integ["handles_phi"]:
-                kinds.append(LegalDocument.Kind.BAA)
-            for document in LegalDocument.objects.current().filter(kind__in=kinds):
-                legal_services.accept_document(
-                    partner=partner,
-                    document=document,
-                    signer=user,
-                    signer_name=acct["signer_name"],
-                    signer_title=acct["signer_title"],
-                    meta=meta,
-                )
-            audit.record(
-                action="partner.application_submitted",
-                actor=user,
-                partner=partner,
-                obj=partner,
-                meta=meta,
-                details={"partner_type": partner.partner_type, "capabilities": partner.requested_categories},
-            )
-            transaction.on_commit(lambda: _notify("received", partner.pk))
-            transaction.on_commit(lambda: _notify("new_application", partner.pk))
-    except IntegrityError as exc:  # a concurrent identical submission won the race
-        raise ApplicationError("This application was already submitted.") from exc
-    return partner
+def reserve(*, partner: Partner, existing: QuerySet[Any], limit: int, what: str) -> Partner:
+    """Before creating a credential or an endpoint, inside the caller's transaction: lock
+    the partner row (parallel requests queue here, so none slips past the limit), refuse
+    when its sandbox is closed or ``existing`` already holds ``limit`` items. Returns the
+    locked, fresh partner."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve() must run inside the creating transaction")
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if not locked.sandbox_open:
+        raise PermissionDenied(f"This organization's application was declined; {what} cannot be created.")
+    if existing.count() >= limit:
+        raise ValidationError(
+            f"{locked.legal_name} already has {limit} active {what}, the most allowed; remove unused ones first."
+        )
+    return locked
 
 
 # Which decisions a reviewer may take from each status.
@@ -173,9 +104,9 @@ def allowed_sources(decision: str) -> set[str]:
 def review_application(
     *, partner: Partner, decision: str, by: User, message: str = "", meta: RequestMeta | None = None
 ) -> Partner:
-    """Approve, reject (reason required) or request changes (message required)."""
-    if not by.is_staff:
-        raise ValidationError("Only staff reviewers can decide on applications.")
+    """Approve, reject (reason required) or request changes (message required). A
+    rejection closes the sandbox: the credential apps revoke everything (partner_reviewed)."""
+    require_staff(by, REVIEW_PERMISSION, "Only staff reviewers with permission to change partners can decide.")
     message = message.strip()
     if decision in (Partner.Status.REJECTED, Partner.Status.CHANGES_REQUESTED) and not message:
         what = "a reason for the rejection" if decision == Partner.Status.REJECTED else "what needs to change"
@@ -193,11 +124,6 @@ def review_application(
         PartnerStatusChange.objects.create(
             partner=partner, from_status=previous, to_status=decision, changed_by=by, message=message
         )
-        if decision == Partner.Status.REJECTED:  # the sandbox closes: every credential goes
-            from tokens import services as token_services
-            from tokens.models import ApiToken
-
-            token_services.revoke_all(partner=partner, by=by, reason=ApiToken.RevokeReason.ADMIN_ACTION, meta=meta)
         audit.record(
             action=f"partner.{decision}",
             actor=by,
@@ -206,7 +132,8 @@ def review_application(
             meta=meta,
             details={"from": previous, "message": message},
         )
-        transaction.on_commit(lambda: _notify("decision", partner.pk))
+        partner_reviewed.send(Partner, partner=partner, decision=decision, previous=previous, by=by, meta=meta)
+        queue_after_commit(tasks.send_notification, "decision", partner.pk)
     return partner
 
 
@@ -223,6 +150,66 @@ EDITABLE_FIELDS = (
     "expected_volume",
     "handles_phi",
 )
+STAFF_EDITABLE_FIELDS = (*EDITABLE_FIELDS, "allowed_categories")
+
+
+def _diff(instance: Model, before: dict[str, Any], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    return {f: {"from": before[f], "to": getattr(instance, f)} for f in fields if getattr(instance, f) != before[f]}
+
+
+def update_partner(*, partner: Partner, by: User, changes: dict[str, Any], meta: RequestMeta | None = None) -> Partner:
+    """Staff edit a partner (admin): profile fields, partner type, PHI flag and the
+    allowance of scope categories. Audited with before and after. Narrowing the allowance
+    takes the removed categories off every live credential at once (allowance_narrowed)."""
+    require_staff(by, REVIEW_PERMISSION, "Only staff with permission to change partners can edit them.")
+    unknown = sorted(set(changes) - set(STAFF_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited: {', '.join(unknown)}.")
+    if "partner_type" in changes and changes["partner_type"] not in TYPES_BY_CODE:
+        raise ValidationError({"partner_type": f"Unknown partner type {changes['partner_type']!r}."})
+    if "allowed_categories" in changes:
+        categories = list(dict.fromkeys(changes["allowed_categories"]))
+        outside = [c for c in categories if c not in CATEGORIES_BY_SLUG]
+        if outside:
+            raise ValidationError({"allowed_categories": f"Unknown scope categories: {', '.join(outside)}."})
+        changes = {**changes, "allowed_categories": [c for c in CATEGORIES_BY_SLUG if c in categories]}
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        before = {f: getattr(partner, f) for f in STAFF_EDITABLE_FIELDS}
+        for field, value in changes.items():
+            setattr(partner, field, value.strip() if isinstance(value, str) else value)
+        if partner.npi and Partner.objects.holding_name(partner.legal_name, partner.npi).exclude(pk=partner.pk):
+            raise ValidationError({"legal_name": "Another live application holds this legal name and NPI."})
+        changed = _diff(partner, before, STAFF_EDITABLE_FIELDS)
+        if not changed:
+            return partner
+        partner.save()
+        audit.record(action="partner.updated", actor=by, partner=partner, obj=partner, meta=meta, details=changed)
+        removed = sorted(set(before["allowed_categories"]) - set(partner.allowed_categories))
+        if removed:
+            allowance_narrowed.send(Partner, partner=partner, removed=removed, by=by, meta=meta)
+    return partner
+
+
+def release_name(*, partner: Partner, by: User, meta: RequestMeta | None = None) -> Partner:
+    """Staff let another application use this partner's legal name and NPI (a squatted
+    or mistaken application). Rejected applications release theirs by themselves."""
+    require_staff(by, REVIEW_PERMISSION, "Only staff with permission to change partners can release a name.")
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        if partner.name_released_at is not None:
+            return partner
+        partner.name_released_at = timezone.now()
+        partner.save(update_fields=["name_released_at", "updated_at"])
+        audit.record(
+            action="partner.name_released",
+            actor=by,
+            partner=partner,
+            obj=partner,
+            meta=meta,
+            details={"legal_name": partner.legal_name, "npi": partner.npi},
+        )
+    return partner
 
 
 def resubmit_application(
@@ -242,7 +229,7 @@ def resubmit_application(
         type_def = TYPES_BY_CODE[changes.get("partner_type", partner.partner_type)]
         outside = set(changes.get("capabilities", [])) - set(type_def.allowance)
         if outside:
-            raise ApplicationError({"capabilities": f"Not available to {type_def.name}: {', '.join(sorted(outside))}."})
+            raise ValidationError({"capabilities": f"Not available to {type_def.name}: {', '.join(sorted(outside))}."})
         before = {f: getattr(partner, f) for f in EDITABLE_FIELDS}
         for field in EDITABLE_FIELDS:
             if field in changes:
@@ -250,11 +237,13 @@ def resubmit_application(
                 setattr(partner, field, value.strip() if isinstance(value, str) else value)
         if "capabilities" in changes:
             partner.requested_categories = sorted(changes["capabilities"])
+        if partner.npi and Partner.objects.holding_name(partner.legal_name, partner.npi).exclude(pk=partner.pk):
+            raise ValidationError({"legal_name": "This organization (same legal name and NPI) has already applied."})
         # The allowance stays as staff left it; the reviewer adjusts it when deciding.
         partner.status = Partner.Status.PENDING
         partner.submitted_at = timezone.now()
         partner.save()
-        changed = sorted(f for f in EDITABLE_FIELDS if getattr(partner, f) != before[f])
+        changed = sorted(_diff(partner, before, EDITABLE_FIELDS))
         PartnerStatusChange.objects.create(
             partner=partner,
             from_status=Partner.Status.CHANGES_REQUESTED,
@@ -270,14 +259,5 @@ def resubmit_application(
             meta=meta,
             details={"changed": changed},
         )
-        transaction.on_commit(lambda: _notify("new_application", partner.pk))
+        queue_after_commit(tasks.send_notification, "new_application", partner.pk)
     return partner
-
-
-def _notify(kind: str, partner_id: int) -> None:
-    from partners.tasks import send_notification
-
-    try:
-        send_notification.delay(kind, partner_id)
-    except Exception:
-        logger.exception("Could not queue the %s email for partner %s", kind, partner_id)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from partners.models import Invitation, Membership, Partner
+from lib.request_context import RequestMeta
+from lib.tasks import queue_after_commit
+from partners import tasks
+from partners.models import INVITATION_SALT, Invitation, Membership, Partner
 from partners.permissions import Action, can, require
-from portal.request_context import RequestMeta
-
-logger = logging.getLogger(__name__)
+from partners.signals import member_removed
 
 INVITATION_DAYS = 7
-_SALT = "partners.invitation"
 
 
 def _require_team_manager(partner: Partner, user: User) -> str:
@@ -36,14 +34,10 @@ def _check_grant(granter_role: str, role: str) -> None:
         raise PermissionDenied("Only an owner can make someone an owner.")
 
 
-def token_for(invitation: Invitation) -> str:
-    return signing.dumps({"id": invitation.pk, "email": invitation.email}, salt=_SALT)
-
-
 def invitation_from_token(token: str) -> Invitation:
     """The invitation behind a link; ``ValidationError`` says why it cannot be used."""
     try:
-        data = signing.loads(token, salt=_SALT, max_age=timedelta(days=INVITATION_DAYS))
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS))
     except signing.SignatureExpired as exc:
         raise ValidationError("This invitation has expired. Ask the team's owner or admin for a new one.") from exc
     except signing.BadSignature as exc:
@@ -82,7 +76,7 @@ def invite_member(*, partner: Partner, email: str, role: str, by: User, meta: Re
             meta=meta,
             details={"email": email, "role": role},
         )
-        transaction.on_commit(lambda: _queue_invitation_email(invitation.pk))
+        queue_after_commit(tasks.send_invitation, invitation.pk)
     return invitation
 
 
@@ -177,17 +171,8 @@ def remove_member(*, membership: Membership, by: User, meta: RequestMeta | None 
         )
         if membership.role == Membership.Role.OWNER and _owners_left(membership.partner, membership) == 0:
             raise ValidationError("The last owner cannot leave: make someone else owner first.")
-        from tokens import services as token_services
-        from tokens.models import ApiToken
-
-        # Credentials the member created stop working with their membership.
-        token_services.revoke_all(
-            partner=membership.partner,
-            by=by,
-            reason=ApiToken.RevokeReason.USER_REQUEST if leaving else ApiToken.RevokeReason.ADMIN_ACTION,
-            user=membership.user,
-            meta=meta,
-        )
+        # Credentials the member created stop working with their membership (tokens.receivers).
+        member_removed.send(Partner, membership=membership, leaving=leaving, by=by, meta=meta)
         audit.record(
             action="team.left" if leaving else "team.removed",
             actor=by,
@@ -205,16 +190,3 @@ def _withdraw_invitations_from(membership: Membership) -> None:
     Invitation.objects.pending().filter(partner=membership.partner, invited_by=membership.user).update(
         revoked_at=timezone.now()
     )
-
-
-def _queue_invitation_email(invitation_id: int) -> None:
-    from partners.tasks import send_invitation
-
-    try:
-        send_invitation.delay(invitation_id)
-    except Exception:
-        logger.exception("Could not queue the invitation email %s", invitation_id)
-
-
-def invitation_url(invitation: Invitation) -> str:
-    return f"{settings.SITE_URL}/invitations/{token_for(invitation)}/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, password_validation
@@ -14,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners import team
+from lib.request_context import RequestMeta
+from partners import accounts, team
 from partners.context import SESSION_KEY, partner_view
 from partners.models import Invitation, Membership
 from partners.permissions import ROLE_ACTIONS, Action, can
-from portal.request_context import RequestMeta
 
 
 class InviteForm(forms.Form):
@@ -186,22 +185,17 @@ def _join(request: HttpRequest, invitation: Invitation, user: User) -> HttpRespo
 
 
 def _create_account_and_join(request: HttpRequest, invitation: Invitation, form: NewAccountForm) -> HttpResponse:
-    from allauth.utils import generate_unique_username
-
-    first, _, last = form.cleaned_data["full_name"].strip().partition(" ")
+    meta = RequestMeta.of(request)
     try:
         with transaction.atomic():
-            user = User(
-                username=generate_unique_username([invitation.email]),
+            user = accounts.create_account(
                 email=invitation.email,
-                first_name=first[:150],
-                last_name=last[:150],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                email_verified=True,  # following the emailed link proves the address
+                meta=meta,
             )
-            user.set_password(form.cleaned_data["password1"])
-            user.save()
-            # Following the emailed link proves the address.
-            EmailAddress.objects.create(user=user, email=invitation.email, primary=True, verified=True)
-            membership = team.accept_invitation(invitation=invitation, user=user, meta=RequestMeta.of(request))
+            membership = team.accept_invitation(invitation=invitation, user=user, meta=meta)
     except ValidationError as exc:  # nothing was created
         return render(request, "partners/invitation_invalid.html", {"reason": _error_message(exc)}, status=403)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

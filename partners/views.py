@@ -1,113 +1,22 @@
-"""The signup wizard and the partner's application pages."""
+"""The partner's application pages, the partner-types page and switching organizations."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from allauth.account import app_settings as allauth_settings
-from allauth.account.utils import complete_signup
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from formtools.wizard.views import SessionWizardView
 
+from lib.request_context import RequestMeta
 from partners import services
 from partners.context import SESSION_KEY, partner_view
-from partners.forms import AccountForm, IntegrationForm, OrganizationForm
+from partners.forms import IntegrationForm, OrganizationForm
 from partners.models import Membership, Partner
 from partners.permissions import Action, can
 from partners.types import PARTNER_TYPES
-from portal.request_context import RequestMeta
-from tokens.scopes import CATEGORIES_BY_SLUG
-
-DONE_SESSION_KEY = "signup_done_partner"
-
-
-class SignupWizard(SessionWizardView):
-    """Organization → Integration → Account. Every step is validated again at the end
-    (formtools re-runs all forms), so skipping a step by hand-crafted POSTs fails."""
-
-    form_list = [("organization", OrganizationForm), ("integration", IntegrationForm), ("account", AccountForm)]
-    template_name = "partners/signup.html"
-    step_titles = {"organization": "Organization", "integration": "Integration", "account": "Account"}
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            messages.info(request, "You are signed in already. Sign out to apply for another organization.")
-            return redirect("dashboard")
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)
-        return response
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """Reloading the page resumes the current step (formtools would start over);
-        ``?restart`` starts a fresh application."""
-        if "restart" in request.GET or self.storage.current_step is None:
-            self.storage.reset()
-            self.storage.current_step = self.steps.first
-        step = self.steps.current
-        response: HttpResponse = self.render(self.get_form(step=step, data=self.storage.get_step_data(step)))
-        return response
-
-    def render_goto_step(self, goto_step: str, **kwargs: Any) -> HttpResponse:
-        """Back keeps what was typed on the current step (unvalidated until the end)."""
-        form = self.get_form(data=self.request.POST, files=self.request.FILES)
-        self.storage.set_step_data(self.steps.current, self.process_step(form))
-        response: HttpResponse = super().render_goto_step(goto_step, **kwargs)
-        return response
-
-    def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
-        if step == "integration":
-            organization = self.get_cleaned_data_for_step("organization") or {}
-            return {"partner_type": organization.get("partner_type")}
-        if step == "account":
-            integration = self.get_cleaned_data_for_step("integration") or {}
-            return {"handles_phi": bool(integration.get("handles_phi"))}
-        return {}
-
-    def get_context_data(self, form: Form, **kwargs: Any) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context_data(form=form, **kwargs)
-        context["steps_list"] = [(name, title) for name, title in self.step_titles.items()]
-        context["step_title"] = self.step_titles[self.steps.current]
-        return context
-
-    def done(self, form_list: Any, form_dict: dict[str, Form], **kwargs: Any) -> HttpResponse:
-        account = dict(form_dict["account"].cleaned_data)
-        account["password"] = account.pop("password1")
-        application = services.Application(
-            organization=form_dict["organization"].cleaned_data,
-            integration=form_dict["integration"].cleaned_data,
-            account=account,
-        )
-        try:
-            partner = services.submit_application(application=application, meta=RequestMeta.of(self.request))
-        except ValidationError as exc:
-            # Something changed since the step was validated (e.g. the email was taken meanwhile).
-            form = form_dict["account"]
-            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                form.add_error(None if field == "__all__" or field not in form.fields else field, errors)
-            self.storage.current_step = "account"
-            return self.render(form)
-        self.request.session[DONE_SESSION_KEY] = partner.pk
-        user = partner.memberships.get().user
-        response: HttpResponse = complete_signup(
-            self.request, user, allauth_settings.EMAIL_VERIFICATION, reverse("partners:signup-done")
-        )
-        self.request.session[DONE_SESSION_KEY] = partner.pk  # survives the login's session rotation
-        return response
-
-
-@require_GET
-def signup_done(request: HttpRequest) -> HttpResponse:
-    partner_id = request.session.get(DONE_SESSION_KEY)
-    partner = Partner.objects.filter(pk=partner_id).first() if isinstance(partner_id, int) else None
-    if partner is None:
-        return redirect("partners:signup")
-    return render(request, "partners/signup_done.html", {"partner": partner})
+from scopes.catalog import CATEGORIES_BY_SLUG
 
 
 @require_GET

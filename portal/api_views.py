@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import scopes
+from scopes import catalog as scopes
 
 _SCOPE_FIELDS: dict[str, serializers.Field] = {
     "code": serializers.CharField(),

@@ -15,7 +15,7 @@ from legal import services as legal_services
 from legal.models import LegalDocument
 from partners import services as partner_services
 from partners.models import Partner
-from tokens import secrets as token_secrets
+from tokens import keys
 from tokens import services as token_services
 from tokens.models import ApiToken
 
@@ -105,7 +105,7 @@ def _demo_token(partner: Partner, owner: User) -> str:
     from django.conf import settings
 
     seed = f"demo-api-token:{settings.SECRET_KEY}".encode()
-    expected = token_secrets.generate(token_secrets.ENV_PREFIX["sandbox"], seed=seed)
+    expected = keys.generate(keys.ENV_PREFIX["sandbox"], seed=seed)
     if not ApiToken.objects.active().filter(lookup=expected.lookup).exists():
         ApiToken.objects.filter(lookup=expected.lookup).delete()  # revoked or expired earlier: issue it again
         token_services.create_api_token(

@@ -6,7 +6,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from portal.request_context import request_id_var
+from lib.request_context import request_id_var
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "request_id"}

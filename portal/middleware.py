@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from portal.request_context import new_request_id, request_id_var
+from lib.request_context import new_request_id, request_id_var
 
 Handler = Callable[[HttpRequest], HttpResponse]
 

@@ -37,7 +37,7 @@ class Sdk:
     repo_url: str
     docs_url: str
     purpose: str
-    scopes: tuple[str, ...]  # scope codes from tokens.scopes.SCOPES_BY_CODE
+    scopes: tuple[str, ...]  # scope codes from scopes.catalog.SCOPES_BY_CODE
 
     @property
     def language_slug(self) -> str:

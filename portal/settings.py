@@ -71,10 +71,11 @@ INSTALLED_APPS = [
     "portal",
     "audit",
     "partners",
-    "tokens",
     "legal",
-    "pipeline",
+    "onboarding",
     "webhooks",
+    "tokens",
+    "pipeline",
     "sandbox",
 ]
 
@@ -142,7 +143,7 @@ if REDIS_URL and TEST_RUN:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "tokens.cache.RedisCache",  # Django's, reusing redis-py clients
+            "BACKEND": "lib.cache.RedisCache",  # Django's, reusing redis-py clients
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -285,6 +286,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (docs/deploy.md):
+# the client address is the hop just left of theirs. 0 = no proxy: REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -355,17 +360,19 @@ OAUTH2_PROVIDER = {
 # --- REST API ------------------------------------------------------------------------------
 
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+# How lib.api.ScopedAPIView authenticates partners' credentials (the floor names no app).
+API_CREDENTIAL_AUTHENTICATION = "tokens.auth.BearerAuthentication"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["portal.drf.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lib.drf.SafeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portal.drf.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "lib.drf.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["portal.drf.BurstRateThrottle", "portal.drf.SustainedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["lib.drf.BurstRateThrottle", "lib.drf.SustainedRateThrottle"],
     # The seed's published limits: 500 requests per minute with bursts of 30 per second.
     "DEFAULT_THROTTLE_RATES": {"burst": "30/second", "sustained": "500/minute"},
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "lib.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -17,11 +17,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("legal.urls")),
+    path("", include("onboarding.urls")),
     path("", include("partners.urls")),
     path("", include("tokens.urls")),
     path("", include("webhooks.urls")),
     # Signing up means applying for an organization: allauth's own form leads to the wizard.
-    path("accounts/signup/", RedirectView.as_view(pattern_name="partners:signup", permanent=False)),
+    path("accounts/signup/", RedirectView.as_view(pattern_name="onboarding:signup", permanent=False)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/scopes", api_views.ScopeList.as_view(), name="api-scopes"),

@@ -11,13 +11,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from partners import dashboard as partners_dashboard
 from partners.context import current_membership
 from partners.models import Membership
 from partners.permissions import Action, can
 from partners.types import PARTNER_TYPES
 from portal import content, health, sdks
-from tokens import scopes
+from portal.dashboard import next_steps
+from scopes import catalog as scopes
 from webhooks.catalog import EVENT_TYPES
 
 # Paths whose clients are programs: errors there are JSON ``{"detail", "code"}``.
@@ -114,7 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             partner=partner,
             history=partner.status_changes.select_related("changed_by")[:20],
-            next_steps=partners_dashboard.next_steps(user=user, membership=current),
+            next_steps=next_steps(user=user, membership=current),
             can_edit_application=can(current.role, Action.MANAGE_TEAM),
         )
     return render(request, "portal/dashboard.html", context)

@@ -74,11 +74,11 @@ def _published_legal_documents(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("db")
     else:
         return
-    from legal import loader
     from legal.models import LegalDocument
+    from legal.services import publish_documents
 
     if not LegalDocument.objects.exists():
-        loader.publish(LegalDocument)
+        publish_documents()
 
 
 @pytest.fixture

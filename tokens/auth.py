@@ -22,12 +22,11 @@ from django.utils.functional import SimpleLazyObject
 from oauth2_provider.models import AccessToken
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from partners.models import Partner
-from tokens import scopes as catalog
-from tokens import secrets
+from scopes import catalog
+from tokens import keys
 from tokens.models import ApiToken, OAuthClient
 
 REALM = "CMS Health Tech Ecosystem"
@@ -43,35 +42,43 @@ class Principal:
     credential_id: str
     kind: str
     client_id: str = ""
+    issued_at: int | None = None  # unix seconds, for introspection
+    expires_at: int | None = None
+    subject: str = ""  # the person an OAuth token acts for (SMART); "" for partner credentials
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rate_limit_key(self) -> str:
         return self.credential_id
 
+    @property
+    def delegable(self) -> frozenset[str] | None:
+        """The most a credential made with this one may hold: its own scopes. None for a
+        management token: the member behind it acts, and their role decides."""
+        return None if self.kind == ApiToken.Kind.MANAGEMENT else self.scopes
+
 
 class InvalidToken(exceptions.AuthenticationFailed):
     default_code = "invalid_token"
 
 
-def within_allowance(partner: Partner, scopes: list[str]) -> frozenset[str]:
-    """Scopes still inside the partner's allowance: when staff narrow it, existing
-    credentials lose the removed categories at once."""
-    return _within(set(partner.allowed_categories), scopes)
-
-
-def _within(allowed: set[str], scopes: list[str]) -> frozenset[str]:
-    return frozenset(s for s in scopes if (d := catalog.get(s)) is not None and d.category in allowed)
-
-
-# Credentials are cached briefly so that authenticating one costs a single cache read:
-# API tokens under their (already secret) HMAC for bearer authentication, OAuth clients
-# under a hash of their client id for the token endpoint (tokens.oauth). Each row carries
-# what is needed of its partner (status, allowance). Revocation deletes a token's row
-# (tokens.services); saving or deleting a client deletes its row, and saving a partner
-# deletes the rows of all its credentials (tokens.apps); expiry is checked on every
-# request. None of them waits for the TTL.
+# Credentials are cached briefly so that authenticating one costs a single cache round
+# trip: API tokens under their (already secret) HMAC for bearer authentication, OAuth
+# clients under a hash of their client id for the token endpoint (tokens.oauth). Each row
+# carries what is needed of its partner (status, allowance). Expiry is checked on every
+# request.
+#
+# Changing a credential (revoking, narrowing, disabling, saving its partner) deletes its
+# row and leaves a "changed at" stamp beside it, written before and again after the change
+# commits. Every cached row carries when its database read began, and a row read before
+# the last change (plus a second's allowance for clocks between machines) is ignored.
+# So a request that read the old row before the commit and writes it back to the cache
+# afterwards changes nothing: the change holds from the moment it commits, not a TTL
+# later, and caching resumes a second after it.
 CACHE_TTL = 60
+STAMP_TTL = 5 * CACHE_TTL  # longer than any row written before the change can live
+CLOCK_ALLOWANCE = 1.0
+_CHANGED = ":changed"
 
 CLIENT_FIELDS = (
     "id",
@@ -102,11 +109,40 @@ def client_cache_key(client_id: str) -> str:
 
 
 def _forget(keys: list[str]) -> None:
-    """Delete now, and again after the transaction commits: a request that read the old
-    database row meanwhile may have cached it again."""
-    if keys:
+    """Stamp the change and delete the rows now, and again once the transaction commits."""
+    if not keys:
+        return
+
+    def drop() -> None:
+        cache.set_many(dict.fromkeys((key + _CHANGED for key in keys), time.time()), STAMP_TTL)
         cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+
+    drop()
+    transaction.on_commit(drop)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    row: dict[str, Any] | None  # the cached row, when it may be trusted
+    changed_at: float
+    read_at: float  # when a database read made now begins
+
+    def keep(self, key: str, row: dict[str, Any]) -> None:
+        """Cache ``row`` (read from the database after ``read_at``) unless a change was
+        stamped so recently that the read may predate its commit."""
+        if self.read_at > self.changed_at + CLOCK_ALLOWANCE:
+            cache.set(key, {**row, "read_at": self.read_at}, CACHE_TTL)
+
+
+def _cached(key: str) -> _Lookup:
+    """The cached row and the change stamp beside it, in one round trip."""
+    read_at = time.time()
+    found = cache.get_many([key, key + _CHANGED])
+    changed_at = float(found.get(key + _CHANGED) or 0.0)
+    row: dict[str, Any] | None = found.get(key)
+    if row is not None and row.get("read_at", 0.0) <= changed_at + CLOCK_ALLOWANCE:
+        row = None
+    return _Lookup(row, changed_at, read_at)
 
 
 def forget_client(client_id: str) -> None:
@@ -130,11 +166,12 @@ def client_row(client_id: str) -> dict[str, Any] | None:
     if "\x00" in client_id:  # PostgreSQL refuses NUL in text: no client has one
         return None
     key = client_cache_key(client_id)
-    row: dict[str, Any] | None = cache.get(key)
+    lookup = _cached(key)
+    row = lookup.row
     if row is None:
         found = (
             OAuthClient.objects.filter(client_id=client_id)
-            .values(*CLIENT_FIELDS, "partner__status", "partner__allowed_categories")
+            .values(*CLIENT_FIELDS, "partner__status", "partner__allowed_categories", "created_by__is_active")
             .first()
         )
         if found is None:
@@ -142,16 +179,19 @@ def client_row(client_id: str) -> dict[str, Any] | None:
         row = {name: found[name] for name in CLIENT_FIELDS}
         row["partner_status"] = found["partner__status"]
         row["allowed"] = list(found["partner__allowed_categories"] or [])
-        cache.set(key, row, CACHE_TTL)
+        row["owner_active"] = found["created_by__is_active"] is not False
+        lookup.keep(key, row)
     return row
 
 
-def _token_row(lookup: str, secret_hash: str) -> dict[str, Any] | None:
+def _token_row(lookup_id: str, secret_hash: str) -> tuple[dict[str, Any] | None, _Lookup]:
+    """The token's row, and how it was looked up in the cache."""
     key = token_cache_key(secret_hash)
-    row: dict[str, Any] | None = cache.get(key)
-    if row is None or "allowed" not in row:  # (rows cached before they carried the allowance)
+    lookup = _cached(key)
+    row = lookup.row
+    if row is None:
         token = (
-            ApiToken.objects.filter(lookup=lookup)
+            ApiToken.objects.filter(lookup=lookup_id)
             .values(
                 "pk",
                 "secret_hash",
@@ -162,14 +202,16 @@ def _token_row(lookup: str, secret_hash: str) -> dict[str, Any] | None:
                 "public_id",
                 "kind",
                 "revoked_at",
+                "created_at",
                 "expires_at",
                 "last_used_at",
                 "partner__allowed_categories",
+                "created_by__is_active",
             )
             .first()
         )
         if token is None or not hmac.compare_digest(token["secret_hash"], secret_hash):
-            return None
+            return None, lookup
         row = {
             "pk": token["pk"],
             "partner_id": token["partner_id"],
@@ -179,22 +221,25 @@ def _token_row(lookup: str, secret_hash: str) -> dict[str, Any] | None:
             "environment": token["environment"],
             "public_id": token["public_id"],
             "kind": token["kind"],
-            "revoked": token["revoked_at"] is not None,
+            # A deactivated member's credentials are revoked with the account (tokens.receivers);
+            # the check here also covers an account switched off without a save signal.
+            "revoked": token["revoked_at"] is not None or not token["created_by__is_active"],
+            "created": int(token["created_at"].timestamp()),
             "expires": token["expires_at"].timestamp() if token["expires_at"] else None,
             "last_used": token["last_used_at"].timestamp() if token["last_used_at"] else None,
         }
-        cache.set(key, row, CACHE_TTL)
-    return row
+        lookup.keep(key, row)
+    return row, lookup
 
 
 def resolve(raw: str) -> Principal:
-    parsed = secrets.parse(raw)
+    parsed = keys.parse(raw)
     if parsed is None:
         if raw.startswith(("cms_sk_", "cms_mt_")):
             raise InvalidToken("The bearer token is malformed or mistyped (its checksum does not match).")
         return _resolve_oauth(raw)
-    secret_hash = secrets.hash_secret(parsed.full)
-    row = _token_row(parsed.lookup, secret_hash)
+    secret_hash = keys.hash_secret(parsed.full)
+    row, lookup = _token_row(parsed.lookup, secret_hash)
     if row is None:
         raise InvalidToken("The bearer token is not valid.")
     now = time.time()
@@ -204,15 +249,17 @@ def resolve(raw: str) -> Principal:
         raise InvalidToken("The bearer token has expired.")
     if row["last_used"] is None or now - row["last_used"] >= LAST_USED_GRANULARITY.total_seconds():
         ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=timezone.now())
-        cache.set(token_cache_key(secret_hash), {**row, "last_used": now}, CACHE_TTL)
+        lookup.keep(token_cache_key(secret_hash), {**row, "last_used": now})
     partner_id, user_id = row["partner_id"], row["user_id"]
     return Principal(
         partner=cast(Partner, SimpleLazyObject(lambda: Partner.objects.get(pk=partner_id))),
         user=cast(User, SimpleLazyObject(lambda: User.objects.get(pk=user_id))),
-        scopes=_within(set(row["allowed"]), row["scopes"]),
+        scopes=catalog.within_allowance(row["scopes"], row["allowed"]),
         environment=row["environment"],
         credential_id=row["public_id"],
         kind=row["kind"],
+        issued_at=row.get("created"),
+        expires_at=int(row["expires"]) if row["expires"] is not None else None,
     )
 
 
@@ -220,7 +267,7 @@ def _resolve_oauth(raw: str) -> Principal:
     """An OAuth 2.0 access token issued by /oauth/token."""
     checksum = hashlib.sha256(raw.encode()).hexdigest()
     access = (
-        AccessToken.objects.select_related("application__partner", "application__created_by")
+        AccessToken.objects.select_related("application__partner", "application__created_by", "user")
         .filter(token_checksum=checksum)
         .first()
     )
@@ -229,16 +276,23 @@ def _resolve_oauth(raw: str) -> Principal:
     if access.is_expired():
         raise InvalidToken("The bearer token has expired.")
     client = access.application
-    if client is None or client.disabled_at is not None:
+    holder = access.user or client.created_by if client is not None else None
+    if client is None or client.disabled_at is not None or holder is None or not holder.is_active:
         raise InvalidToken("The bearer token was revoked.")
     return Principal(
         partner=client.partner,
-        user=access.user or client.created_by,
-        scopes=within_allowance(client.partner, access.scope.split()),
+        user=holder,
+        # What the token was issued with, still registered on the client, still allowed.
+        scopes=catalog.within_allowance(
+            set(access.scope.split()) & set(client.scopes), client.partner.allowed_categories
+        ),
         environment=client.environment,
         credential_id=f"oauth:{client.client_id}",
         kind="oauth",
         client_id=client.client_id,
+        issued_at=int(access.created.timestamp()),
+        expires_at=int(access.expires.timestamp()),
+        subject=str(access.user_id) if access.user_id else "",
     )
 
 
@@ -254,19 +308,3 @@ class BearerAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'Bearer realm="{REALM}"'
-
-
-class HasScopes(BasePermission):
-    """``view.required_scopes = {"GET": [...], "POST": [...]}``: every listed scope is needed."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        principal = request.auth
-        if not isinstance(principal, Principal):
-            raise exceptions.NotAuthenticated("Send a bearer token: “Authorization: Bearer <token>”.")
-        needed = getattr(view, "required_scopes", {}).get(request.method or "", [])
-        missing = [s for s in needed if s not in principal.scopes]
-        if missing:
-            raise exceptions.PermissionDenied(
-                f"This credential lacks the scope {', '.join(missing)}.", code="insufficient_scope"
-            )
-        return True

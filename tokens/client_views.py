@@ -1,4 +1,4 @@
-"""Dashboard pages for OAuth 2.0 clients: list, register (secret shown once), disable."""
+"""Dashboard pages for OAuth 2.0 clients: list, register (secret shown once), rotate, disable."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from lib import once
+from lib.errors import Refused
+from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
 from partners.permissions import Action, can
-from portal.request_context import RequestMeta
+from scopes.data import OAUTH2
 from tokens import services
 from tokens.forms import ScopeChoiceForm
 from tokens.models import OAuthClient
-from tokens.scope_data import OAUTH2
-
-NEW_CLIENT_SESSION_KEY = "tokens:new-client"
 
 
 class ClientForm(ScopeChoiceForm):
@@ -52,46 +52,52 @@ class ClientForm(ScopeChoiceForm):
     )
 
 
+def _show_secret(request: HttpRequest, client: OAuthClient, secret: str, title: str, note: str = "") -> None:
+    once.keep(
+        request,
+        title=title,
+        what="client secret",
+        secret=secret,
+        note=note,
+        public_label="client_id",
+        public_value=client.client_id,
+        no_secret="No shared secret: authenticate with private_key_jwt assertions signed by your registered key.",  # noqa: S106
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.VIEW)
 def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     partner = membership.partner
-    manage = can(membership.role, Action.MANAGE_CREDENTIALS)
     form = ClientForm(request.POST or None, partner=partner)
-    issued = request.session.pop(NEW_CLIENT_SESSION_KEY, None)
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("Your role cannot create credentials.")
-        if form.is_valid():
-            try:
-                created = services.create_oauth_client(
-                    partner=partner,
-                    name=form.cleaned_data["name"],
-                    scopes=form.cleaned_data["scopes"],
-                    auth_method=form.cleaned_data["auth_method"],
-                    by=membership.user,
-                    meta=RequestMeta.of(request),
-                    jwks=form.cleaned_data["jwks"] or None,
-                    jwks_uri=form.cleaned_data["jwks_uri"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                form.attach(exc)
-            else:
-                request.session[NEW_CLIENT_SESSION_KEY] = {
-                    "name": created.client.name,
-                    "client_id": created.client.client_id,
-                    "secret": created.secret,
-                }
-                return redirect("tokens:clients")
+    if request.method == "POST" and not can(membership.role, Action.MANAGE_CREDENTIALS):
+        raise PermissionDenied("Your role cannot create credentials.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_oauth_client(
+                partner=partner,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                auth_method=form.cleaned_data["auth_method"],
+                by=membership.user,
+                meta=RequestMeta.of(request),
+                jwks=form.cleaned_data["jwks"] or None,
+                jwks_uri=form.cleaned_data["jwks_uri"],
+            )
+        except (ValidationError, Refused) as exc:
+            form.attach(exc)
+        else:
+            _show_secret(request, created.client, created.secret, f"Client “{created.client.name}” registered.")
+            return redirect("tokens:clients")
     return render(
         request,
         "tokens/clients.html",
         {
             "partner": partner,
             "form": form,
-            "manage": manage,
-            "issued": issued,
+            "manage": can(membership.role, Action.MANAGE_CREDENTIALS),
+            "shown": once.take(request),
             "clients": OAuthClient.objects.active().filter(partner=partner).order_by("-created"),
         },
     )
@@ -114,11 +120,18 @@ def client_rotate(request: HttpRequest, membership: Membership, client_id: str) 
     client = get_object_or_404(OAuthClient.objects.active().filter(partner=membership.partner), client_id=client_id)
     if request.method == "GET":
         return render(request, "tokens/client_rotate.html", {"client": client})
+    revoke_previous = request.POST.get("revoke_previous") == "1"
     try:
-        secret = services.rotate_client_secret(client=client, by=membership.user, meta=RequestMeta.of(request))
+        secret = services.rotate_client_secret(
+            client=client, by=membership.user, meta=RequestMeta.of(request), revoke_previous=revoke_previous
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("tokens:clients")
-    request.session[NEW_CLIENT_SESSION_KEY] = {"name": client.name, "client_id": client.client_id, "secret": secret}
-    messages.success(request, "New secret issued. The previous secret keeps working for 24 hours.")
+    note = (
+        "The previous secret and every access token issued with it stopped working now."
+        if revoke_previous
+        else "The previous secret keeps working for 24 hours."
+    )
+    _show_secret(request, client, secret, f"New secret for “{client.name}”.", note)
     return redirect("tokens:clients")

@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from lib.forms import ServiceForm
 from partners.models import Partner
-from portal.forms import ServiceForm
+from scopes.data import API_KEY
 from tokens import rules
-from tokens.scope_data import API_KEY
 
 
 class ScopeChoiceForm(ServiceForm):

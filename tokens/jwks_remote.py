@@ -19,9 +19,9 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from lib import http as outbound
+from lib.ssrf import BlockedDestination, resolve
 from tokens import jwt_auth
-from webhooks import http as outbound
-from webhooks.ssrf import BlockedDestination, resolve
 
 FETCH_TIMEOUT = 5.0
 MAX_BYTES = 64 * 1024

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets as pysecrets
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -10,9 +9,12 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
+from lib.environment import Environment
+from lib.ids import iso, new_id
+
 
 def new_token_id() -> str:
-    return "tok_" + pysecrets.token_urlsafe(12)
+    return new_id("tok_")
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -25,9 +27,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 
 
 class ApiToken(models.Model):
-    class Environment(models.TextChoices):
-        SANDBOX = "sandbox", "Sandbox"
-        PRODUCTION = "production", "Production"
+    Environment = Environment
 
     class Kind(models.TextChoices):
         API = "api", "API token"
@@ -76,7 +76,7 @@ class ApiToken(models.Model):
         return {
             "token_id": self.public_id,
             "partner_gpid": self.partner.gpid,
-            "revoked_at": revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "revoked_at": iso(revoked_at),
             "reason": self.revoked_reason,
         }
 
@@ -87,14 +87,10 @@ class ApiToken(models.Model):
             "scopes": list(self.scopes),
             "environment": self.environment,
             "prefix": self.prefix,
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
-            "last_used_at": _iso(self.last_used_at),
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "last_used_at": iso(self.last_used_at),
         }
-
-
-def _iso(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
 
 class OAuthClientQuerySet(models.QuerySet["OAuthClient"]):
@@ -117,7 +113,7 @@ class OAuthClient(AbstractApplication):
     """A partner's OAuth 2.0 client (django-oauth-toolkit's Application, swapped in).
 
     Client secrets are random and high-entropy, so they are stored as an HMAC-SHA256
-    (``hmac$<hex>``, see :mod:`tokens.secrets`), not with Django's slow password hasher:
+    (``hmac$<hex>``, see :mod:`tokens.keys`), not with Django's slow password hasher:
     that keeps the token endpoint fast and makes wrong-secret floods cheap to refuse.
     """
 
@@ -127,9 +123,7 @@ class OAuthClient(AbstractApplication):
         PRIVATE_KEY_JWT = "private_key_jwt", "private_key_jwt (signed JWT assertion)"
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="oauth_clients")
-    environment = models.CharField(
-        max_length=16, choices=ApiToken.Environment.choices, default=ApiToken.Environment.SANDBOX
-    )
+    environment = models.CharField(max_length=16, choices=Environment.choices, default=Environment.SANDBOX)
     scopes = models.JSONField(default=list, help_text="Scopes this client may request.")
     token_endpoint_auth_method = models.CharField(max_length=32, choices=AuthMethod.choices, default=AuthMethod.BASIC)
     secret_prefix = models.CharField(max_length=16, blank=True, default="", help_text="First characters of the secret.")
@@ -167,6 +161,6 @@ class OAuthClient(AbstractApplication):
         return {
             "token_id": self.client_id,
             "partner_gpid": self.partner.gpid,
-            "revoked_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "revoked_at": iso(when),
             "reason": ApiToken.RevokeReason.USER_REQUEST,
         }

@@ -16,8 +16,8 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.signals import app_authorized
 
 from partners.models import Partner
-from tokens import jwks_remote, jwt_auth, secrets
-from tokens import scopes as catalog
+from scopes import catalog
+from tokens import jwks_remote, jwt_auth, keys
 from tokens.auth import CLIENT_FIELDS, client_row
 from tokens.models import OAuthClient
 
@@ -30,7 +30,7 @@ def store_client_secret(raw: str, previous: str = "", previous_until: int = 0) -
     """What the client_secret column holds: a keyed hash, never the secret. During a
     rotation it also holds the previous secret's hash and when that stops working:
     ``hmac$<new>|<old>@<unix time>``."""
-    stored = HMAC_PREFIX + secrets.hash_secret(raw)
+    stored = HMAC_PREFIX + keys.hash_secret(raw)
     if previous:
         stored += f"|{previous}@{previous_until}"
     return stored
@@ -44,11 +44,11 @@ def secret_matches(provided: str, stored: str) -> bool:
     if not stored.startswith(HMAC_PREFIX):
         return False  # anything else (a Django password hash, a plain value) is never accepted
     current, _, rotation = stored.removeprefix(HMAC_PREFIX).partition("|")
-    if secrets.matches(provided or "", current):
+    if keys.matches(provided or "", current):
         return True
     if rotation:
         previous, _, until = rotation.partition("@")
-        return int(until or 0) > time.time() and secrets.matches(provided or "", previous)
+        return int(until or 0) > time.time() and keys.matches(provided or "", previous)
     return False
 
 
@@ -72,13 +72,17 @@ def cached_client(client_id: str) -> OAuthClient | None:
     """The client with that id, with the status and allowance of its partner (None: no
     such client)."""
     row = client_row(client_id)
-    if row is None:
+    if row is None or not row["owner_active"]:  # a deactivated member's clients stop with the account
         return None
     client = _partial(OAuthClient, {name: row[name] for name in CLIENT_FIELDS})
     client.partner = _partial(
         Partner, {"id": row["partner_id"], "status": row["partner_status"], "allowed_categories": row["allowed"]}
     )
     return client
+
+
+def usable_scopes(client: OAuthClient) -> frozenset[str]:
+    return catalog.within_allowance(client.scopes, client.partner.allowed_categories)
 
 
 class Validator(OAuth2Validator):
@@ -178,17 +182,12 @@ class Validator(OAuth2Validator):
         self, client_id: str, scopes: list[str], client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         """Requested ⊆ the client's registered scopes ⊆ the partner's allowance."""
-        allowed = set(client.partner.allowed_categories)
-        for code in scopes:
-            scope = catalog.get(code)
-            if scope is None or code not in client.scopes or scope.category not in allowed:
-                return False
-        return True
+        return set(scopes) <= usable_scopes(client)
 
     def get_default_scopes(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> list[str]:
-        # No "__all__": without a scope parameter a client gets exactly what it registered.
+        # No "__all__": without a scope parameter a client gets what it registered (and may use).
         client = request.client
-        return list(client.scopes) if client is not None else []
+        return [s for s in client.scopes if s in usable_scopes(client)] if client is not None else []
 
 
 class CatalogScopes(BaseScopes):

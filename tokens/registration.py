@@ -1,4 +1,10 @@
-"""RFC 7591 dynamic client registration and RFC 7592 client management at /cms/oauth/register."""
+"""RFC 7591 dynamic client registration and RFC 7592 client management at /cms/oauth/register.
+
+Client metadata is read by a DRF serializer, so any JSON a client sends gets an RFC 7591
+``invalid_client_metadata`` answer naming the field, never a 500. A credential registers
+clients with at most the scopes it holds; an RFC 7592 update, authorized by the
+registration access token alone, may only remove scopes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import AllowAny
@@ -14,24 +20,105 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.request_context import RequestMeta
-from tokens import secrets, services
-from tokens.api import PartnerAPIView
+from lib.api import field_errors
+from lib.request_context import RequestMeta
+from tokens import keys, services
+from tokens.api import CredentialAPIView
 from tokens.auth import REALM
 from tokens.models import OAuthClient
 
 SUPPORTED_GRANTS = ["client_credentials"]
 SUPPORTED_AUTH = [OAuthClient.AuthMethod.BASIC, OAuthClient.AuthMethod.POST, OAuthClient.AuthMethod.PRIVATE_KEY_JWT]
+METADATA_ERROR = "invalid_client_metadata"
 
 
-def metadata_error(description: str, code: str = "invalid_client_metadata", status_code: int = 400) -> Response:
-    """RFC 7591 §3.2.2 error, with the portal's {"detail", "code"} alongside."""
-    return Response(
-        {"error": code, "error_description": description, "detail": description, "code": code}, status=status_code
+def metadata_error(
+    description: str, code: str = METADATA_ERROR, status_code: int = 400, errors: dict[str, Any] | None = None
+) -> Response:
+    """RFC 7591 §3.2.2 error, with the portal's {"detail", "code"(, "errors")} alongside."""
+    body: dict[str, Any] = {"error": code, "error_description": description, "detail": description, "code": code}
+    if errors:
+        body["errors"] = errors
+    return Response(body, status=status_code)
+
+
+def _refusal(exc: ValidationError | PermissionDenied | services.ScopeEscalation) -> Response:
+    if isinstance(exc, ValidationError):
+        errors = field_errors(exc.message_dict) if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return metadata_error(" ".join(m for ms in errors.values() for m in ms), errors=errors)
+    return metadata_error(str(exc), status_code=status.HTTP_403_FORBIDDEN)
+
+
+_NAME_NEEDED = "client_name is required: a name for this client, e.g. “nightly claims export”."
+_SCOPE_NEEDED = "scope is required: space-separated scope codes, e.g. “cms.fhir.r4.read”."
+_GRANTS = (
+    f"grant_types must be {SUPPORTED_GRANTS}; authorization_code clients are SMART apps (registered on the dashboard)."
+)
+_METHODS = f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}."
+
+
+class ClientMetadataSerializer(serializers.Serializer):
+    client_name = serializers.CharField(
+        max_length=255,
+        help_text="A name for this client, e.g. “nightly claims export”.",
+        error_messages={"required": _NAME_NEEDED, "blank": _NAME_NEEDED, "null": _NAME_NEEDED},
     )
+    scope = serializers.CharField(
+        max_length=4000,
+        help_text="Space-separated scope codes, e.g. “cms.fhir.r4.read”.",
+        error_messages={"required": _SCOPE_NEEDED, "blank": _SCOPE_NEEDED, "null": _SCOPE_NEEDED},
+    )
+    grant_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=SUPPORTED_GRANTS, error_messages={"invalid_choice": _GRANTS}),
+        required=False,
+        allow_empty=False,
+        max_length=5,
+        help_text="Only client_credentials: authorization_code clients are SMART apps.",
+        error_messages={"empty": _GRANTS, "not_a_list": _GRANTS},
+    )
+    token_endpoint_auth_method = serializers.ChoiceField(
+        choices=SUPPORTED_AUTH, required=False, error_messages={"invalid_choice": _METHODS}
+    )
+    jwks = serializers.JSONField(required=False, help_text="private_key_jwt: the public JWK Set, inline.")
+    jwks_uri = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="private_key_jwt: an https URL of the public JWK Set (instead of jwks).",
+    )
+    redirect_uris = serializers.ListField(
+        child=serializers.CharField(max_length=2000),
+        required=False,
+        max_length=0,
+        help_text="Not used by client_credentials clients: leave out or send [].",
+        error_messages={"max_length": "redirect_uris are not used by client_credentials clients."},
+    )
+    client_id = serializers.CharField(required=False, max_length=100, help_text="RFC 7592 updates: the client's id.")
+
+    def validate_scope(self, value: str) -> str:
+        if not value.split():
+            raise serializers.ValidationError(_SCOPE_NEEDED)
+        return value
 
 
-def client_metadata(client: OAuthClient, request: Request) -> dict[str, Any]:
+def _read(data: Any, *, partial_name: str = "") -> dict[str, Any] | Response:
+    """The validated metadata, or the RFC 7591 error saying which field is wrong."""
+    if not isinstance(data, dict):
+        return metadata_error("The request body must be a JSON object of client metadata.")
+    if partial_name and "client_name" not in data:
+        data = {**data, "client_name": partial_name}
+    body = ClientMetadataSerializer(data=data)
+    if not body.is_valid():
+        errors = field_errors(body.errors)
+        code = "invalid_redirect_uri" if "redirect_uris" in errors else METADATA_ERROR
+        field, messages = next(iter(errors.items()))
+        description = messages[0] if messages[0].startswith(field) else f"{field}: {messages[0]}"
+        return metadata_error(description.replace(f"{field}: item 0: ", ""), code=code, errors=errors)
+    metadata: dict[str, Any] = body.validated_data
+    return metadata
+
+
+def client_metadata(client: OAuthClient) -> dict[str, Any]:
     return {
         "client_id": client.client_id,
         "client_id_issued_at": int(client.created.timestamp()),
@@ -45,112 +132,62 @@ def client_metadata(client: OAuthClient, request: Request) -> dict[str, Any]:
     }
 
 
-def _parse(body: Any, *, partial_name: str | None = None) -> tuple[str, list[str], str] | Response:
-    if not isinstance(body, dict):
-        return metadata_error("The request body must be a JSON object of client metadata.")
-    name = body.get("client_name", partial_name)
-    if not isinstance(name, str) or not name.strip():
-        return metadata_error("client_name is required: a name for this client, e.g. “nightly claims export”.")
-    grants = body.get("grant_types", SUPPORTED_GRANTS)
-    if not isinstance(grants, list) or set(grants) - set(SUPPORTED_GRANTS) or not grants:
-        return metadata_error(f"grant_types must be {SUPPORTED_GRANTS}; authorization_code clients are SMART apps.")
-    if body.get("redirect_uris"):
-        return metadata_error("redirect_uris are not used by client_credentials clients.", "invalid_redirect_uri")
-    method = body.get("token_endpoint_auth_method", OAuthClient.AuthMethod.BASIC)
-    if method not in SUPPORTED_AUTH:
-        return metadata_error(f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}.")
-    if "jwks_uri" in body and not isinstance(body["jwks_uri"], str):
-        return metadata_error("jwks_uri must be a URL string.")
-    scope = body.get("scope", "")
-    if not isinstance(scope, str) or not scope.split():
-        return metadata_error("scope is required: space-separated scope codes, e.g. “cms.fhir.r4.read”.")
-    return name, scope.split(), method
-
-
-def _scope_error(exc: ValidationError) -> Response:
-    messages = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "message_dict") else exc.messages
-    return metadata_error(" ".join(messages), "invalid_client_metadata")
-
-
-_METADATA = inline_serializer(
-    "ClientMetadata",
-    {
-        "client_name": serializers.CharField(),
-        "scope": serializers.CharField(help_text="Space-separated scope codes."),
-        "grant_types": serializers.ListField(child=serializers.CharField(), required=False),
-        "token_endpoint_auth_method": serializers.ChoiceField(choices=SUPPORTED_AUTH, required=False),
-        "jwks": serializers.JSONField(required=False, help_text="private_key_jwt: the public JWK Set, inline."),
-        "jwks_uri": serializers.URLField(
-            required=False, help_text="private_key_jwt: an https URL of the public JWK Set (instead of jwks)."
-        ),
-    },
-)
-_CONFIGURATION = inline_serializer(
-    "ClientConfiguration",
-    {
-        "client_id": serializers.CharField(),
-        "client_id_issued_at": serializers.IntegerField(),
-        "client_secret_expires_at": serializers.IntegerField(),
-        "client_name": serializers.CharField(),
-        "grant_types": serializers.ListField(child=serializers.CharField()),
-        "token_endpoint_auth_method": serializers.CharField(),
-        "scope": serializers.CharField(),
-        "registration_client_uri": serializers.URLField(),
-    },
-)
+_CONFIGURATION_FIELDS: dict[str, serializers.Field] = {
+    "client_id": serializers.CharField(),
+    "client_id_issued_at": serializers.IntegerField(),
+    "client_secret_expires_at": serializers.IntegerField(),
+    "client_name": serializers.CharField(),
+    "grant_types": serializers.ListField(child=serializers.CharField()),
+    "token_endpoint_auth_method": serializers.CharField(),
+    "scope": serializers.CharField(),
+    "registration_client_uri": serializers.URLField(),
+    "jwks_uri": serializers.CharField(required=False),
+}
+_CONFIGURATION = inline_serializer("ClientConfiguration", _CONFIGURATION_FIELDS)
 _INFORMATION = inline_serializer(
     "ClientInformation",
     {
-        "client_id": serializers.CharField(),
-        "client_secret": serializers.CharField(help_text="Returned only in this response."),
+        **_CONFIGURATION_FIELDS,
+        "client_secret": serializers.CharField(
+            required=False, help_text="Returned only in this response; none for private_key_jwt."
+        ),
         "registration_access_token": serializers.CharField(help_text="Returned only in this response."),
-        "client_id_issued_at": serializers.IntegerField(),
-        "client_secret_expires_at": serializers.IntegerField(),
-        "scope": serializers.CharField(),
-        "token_endpoint_auth_method": serializers.CharField(),
-        "registration_client_uri": serializers.URLField(),
     },
+)
+_REGISTRATION_TOKEN_REFUSED = OpenApiResponse(
+    description="Missing or wrong registration access token (the same answer for an unknown client)."
 )
 
 
-class Register(PartnerAPIView):
+class Register(CredentialAPIView):
     """RFC 7591: register a client_credentials client. Bearer with cms.partner.write."""
 
     required_scopes = {"POST": ["cms.partner.write"]}
+    serializer_class = ClientMetadataSerializer
 
-    @extend_schema(request=_METADATA, responses={201: _INFORMATION})
+    @extend_schema(request=ClientMetadataSerializer, responses={201: _INFORMATION})
     def post(self, request: Request) -> Response:
-        self.require_manager()
-        parsed = _parse(request.data)
-        if isinstance(parsed, Response):
-            return parsed
-        name, scopes, method = parsed
-        metadata: dict[str, Any] = request.data  # type: ignore[assignment]  # _parse checked: an object
-        if self.principal.kind != "management" and (beyond := [s for s in scopes if s not in self.principal.scopes]):
-            return metadata_error(
-                f"This credential cannot grant scopes it does not hold: {', '.join(beyond)}.",
-                "invalid_client_metadata",
-                status.HTTP_403_FORBIDDEN,
-            )
+        metadata = _read(request.data)
+        if isinstance(metadata, Response):
+            return metadata
         try:
             issued = services.create_oauth_client(
                 partner=self.principal.partner,
-                name=name,
-                scopes=scopes,
-                auth_method=method,
+                name=metadata["client_name"],
+                scopes=metadata["scope"].split(),
+                auth_method=metadata.get("token_endpoint_auth_method", OAuthClient.AuthMethod.BASIC),
                 by=self.principal.user,
-                meta=RequestMeta.of(request._request),
+                meta=self.meta(),
+                ceiling=self.principal.delegable,
                 with_registration_token=True,
                 jwks=metadata.get("jwks"),
                 jwks_uri=metadata.get("jwks_uri") or "",
             )
-        except PermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            return _scope_error(exc)
+        except (ValidationError, PermissionDenied, services.ScopeEscalation) as exc:
+            return _refusal(exc)
         return Response(
             {
-                **client_metadata(issued.client, request),
+                **client_metadata(issued.client),
                 **({"client_secret": issued.secret} if issued.secret else {}),  # none for private_key_jwt
                 "registration_access_token": issued.registration_token,
             },
@@ -163,6 +200,7 @@ class ClientConfiguration(APIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    serializer_class = ClientMetadataSerializer
 
     def get_authenticate_header(self, request: Request) -> str:
         return f'Bearer realm="{REALM}", error="invalid_token"'
@@ -178,35 +216,40 @@ class ClientConfiguration(APIView):
             client is None
             or not token
             or not client.registration_token_hash
-            or not secrets.matches(token, client.registration_token_hash)
+            or not keys.matches(token, client.registration_token_hash)
         ):
             raise exceptions.AuthenticationFailed("Send this client's registration access token as the bearer.")
         return client
 
-    @extend_schema(request=None, responses={200: _CONFIGURATION})
+    @extend_schema(request=None, responses={200: _CONFIGURATION, 401: _REGISTRATION_TOKEN_REFUSED})
     def get(self, request: Request, client_id: str) -> Response:
-        return Response(client_metadata(self._client(request, client_id), request))
+        return Response(client_metadata(self._client(request, client_id)))
 
-    @extend_schema(request=_METADATA, responses={200: _CONFIGURATION})
+    @extend_schema(request=ClientMetadataSerializer, responses={200: _CONFIGURATION, 401: _REGISTRATION_TOKEN_REFUSED})
     def put(self, request: Request, client_id: str) -> Response:
         client = self._client(request, client_id)
-        if isinstance(request.data, dict) and request.data.get("client_id", client_id) != client_id:
+        metadata = _read(request.data, partial_name=client.name)
+        if isinstance(metadata, Response):
+            return metadata
+        if metadata.get("client_id", client_id) != client_id:
             return metadata_error("client_id in the body must match the URL.")
-        parsed = _parse(request.data, partial_name=client.name)
-        if isinstance(parsed, Response):
-            return parsed
-        name, scopes, method = parsed
+        method = metadata.get("token_endpoint_auth_method", client.token_endpoint_auth_method)
         if method != client.token_endpoint_auth_method:
             return metadata_error("token_endpoint_auth_method cannot change; register a new client instead.")
         try:
             client = services.update_oauth_client(
-                client=client, name=name, scopes=scopes, by=None, meta=RequestMeta.of(request._request)
+                client=client,
+                name=metadata["client_name"],
+                scopes=metadata["scope"].split(),
+                narrow_only=True,
+                by=None,
+                meta=RequestMeta.of(request._request),
             )
-        except ValidationError as exc:
-            return _scope_error(exc)
-        return Response(client_metadata(client, request))
+        except (ValidationError, PermissionDenied, services.ScopeEscalation) as exc:
+            return _refusal(exc)
+        return Response(client_metadata(client))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 401: _REGISTRATION_TOKEN_REFUSED})
     def delete(self, request: Request, client_id: str) -> Response:
         client = self._client(request, client_id)
         services.disable_oauth_client(client=client, by=None, meta=RequestMeta.of(request._request))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from partners.models import Partner
-from tokens import scopes as catalog
-from tokens.scope_data import API_KEY, OAUTH2
+from scopes import catalog
+from scopes.data import API_KEY, OAUTH2
 
 
 def validate_api_token_scopes(partner: Partner, requested: list[str]) -> list[str]:

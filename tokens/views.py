@@ -12,16 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from legal.services import AgreementsOutstanding
+from lib import once
+from lib.errors import Refused
+from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
 from partners.permissions import Action, can
-from portal.request_context import RequestMeta
 from tokens import services
 from tokens.forms import ScopeChoiceForm
 from tokens.models import ApiToken
 
-NEW_SECRET_SESSION_KEY = "tokens:new-secret"  # noqa: S105 - a session key name, not a secret
 EXPIRY_CHOICES = [
     ("30", "30 days"),
     ("90", "90 days (recommended)"),
@@ -53,33 +53,27 @@ class TokenForm(ScopeChoiceForm):
 @partner_view(Action.VIEW)
 def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     partner = membership.partner
-    manage = can(membership.role, Action.MANAGE_CREDENTIALS)
     form = TokenForm(request.POST or None, partner=partner)
-    # The secret of a token created just before the redirect: shown on this one page view.
-    issued = request.session.pop(NEW_SECRET_SESSION_KEY, None)
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("Your role cannot create credentials.")
-        if form.is_valid():
-            expiry = form.cleaned_data["expiry"]
-            try:
-                created = services.create_api_token(
-                    partner=partner,
-                    name=form.cleaned_data["name"],
-                    scopes=form.cleaned_data["scopes"],
-                    environment=form.cleaned_data["environment"],
-                    expires_in_days=None if expiry == "never" else int(expiry),
-                    by=membership.user,
-                    meta=RequestMeta.of(request),
-                )
-            except AgreementsOutstanding as exc:
-                form.add_error("environment", str(exc))
-            except (ValidationError, PermissionDenied) as exc:
-                form.attach(exc)
-            else:
-                # Post/Redirect/Get: reloading must not create a second token.
-                request.session[NEW_SECRET_SESSION_KEY] = {"name": created.token.name, "secret": created.secret}
-                return redirect("tokens:list")
+    if request.method == "POST" and not can(membership.role, Action.MANAGE_CREDENTIALS):
+        raise PermissionDenied("Your role cannot create credentials.")
+    if request.method == "POST" and form.is_valid():
+        expiry = form.cleaned_data["expiry"]
+        try:
+            created = services.create_api_token(
+                partner=partner,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                environment=form.cleaned_data["environment"],
+                expires_in_days=None if expiry == "never" else int(expiry),
+                by=membership.user,
+                meta=RequestMeta.of(request),
+            )
+        except (ValidationError, Refused) as exc:
+            form.attach(exc)
+        else:
+            # Post/Redirect/Get: reloading must not create a second token.
+            once.keep(request, title=f"Token “{created.token.name}” created.", what="token", secret=created.secret)
+            return redirect("tokens:list")
     tokens = ApiToken.objects.api_keys().active().filter(partner=partner).select_related("created_by")
     return render(
         request,
@@ -88,8 +82,8 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "partner": partner,
             "form": form,
             "tokens": tokens,
-            "issued": issued,
-            "manage": manage,
+            "shown": once.take(request),
+            "manage": can(membership.role, Action.MANAGE_CREDENTIALS),
         },
     )
 

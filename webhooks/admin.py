@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from portal.request_context import RequestMeta
+from lib.admin import staff_user
+from lib.request_context import RequestMeta
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
 
@@ -56,11 +57,14 @@ class EndpointAdmin(ReadOnlyAdmin[Endpoint]):
     list_select_related = ("partner",)
     actions = ("disable_selected",)
 
-    @admin.action(description="Disable selected endpoints")
+    def has_disable_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("webhooks.change_endpoint")
+
+    @admin.action(description="Disable selected endpoints", permissions=["disable"])
     def disable_selected(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
-        meta = RequestMeta.of(request)
+        meta, staff = RequestMeta.of(request), staff_user(request)
         done = sum(
-            services.disable_endpoint(endpoint=e, reason=Endpoint.DisabledReason.STAFF, by=request.user, meta=meta)  # type: ignore[arg-type]
+            services.disable_endpoint(endpoint=e, reason=Endpoint.DisabledReason.STAFF, by=staff, meta=meta)
             for e in queryset.select_related("partner")
         )
         self.message_user(request, f"{done} endpoint(s) disabled.", messages.SUCCESS)
@@ -99,13 +103,16 @@ class DeliveryAdmin(ReadOnlyAdmin[Delivery]):
     inlines = (AttemptInline,)
     actions = ("replay_selected",)
 
-    @admin.action(description="Replay selected deliveries (same webhook-id)")
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("webhooks.change_delivery")
+
+    @admin.action(description="Replay selected deliveries (same webhook-id)", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        meta = RequestMeta.of(request)
+        meta, staff = RequestMeta.of(request), staff_user(request)
         replayed = 0
         for delivery in queryset.select_related("event", "endpoint", "endpoint__partner"):
             try:
-                services.replay_delivery(delivery=delivery, by=request.user, meta=meta)  # type: ignore[arg-type]
+                services.replay_delivery(delivery=delivery, by=staff, meta=meta)
             except ValidationError as exc:
                 self.message_user(request, f"{delivery.public_id}: {' '.join(exc.messages)}", messages.WARNING)
             else:

@@ -12,12 +12,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from partners.permissions import Action
-from portal.request_context import RequestMeta
-from tokens.api import PartnerAPIView
+from lib.api import ScopedAPIView
+from lib.environment import Environment
+from lib.request_context import RequestMeta
 from webhooks import services
 from webhooks.catalog import SUBSCRIBABLE
-from webhooks.models import Delivery, Endpoint, Environment
+from webhooks.models import Delivery, Endpoint
 from webhooks.presenters import delivery_detail
 
 READ = ["cms.partner.read"]
@@ -81,20 +81,19 @@ class DeliverySerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
 
 
-class WebhookAPIView(PartnerAPIView):
-    serializer_class: type[serializers.Serializer] = EndpointSerializer  # type: ignore[assignment]
+class WebhookAPIView(ScopedAPIView):
+    """The services check the member behind the credential may manage webhooks."""
+
+    serializer_class: type[serializers.Serializer] = EndpointSerializer
 
     def endpoints(self) -> QuerySet[Endpoint]:
-        return Endpoint.objects.filter(partner=self.principal.partner)
+        return Endpoint.objects.filter(partner=self.credential.partner)
 
     def endpoint(self, endpoint_id: str) -> Endpoint:
         return get_object_or_404(self.endpoints().select_related("partner"), public_id=endpoint_id)
 
     def meta(self) -> RequestMeta:
         return RequestMeta.of(self.request._request)
-
-    def manage(self) -> None:
-        self.require_manager(Action.MANAGE_WEBHOOKS)
 
 
 class EndpointList(WebhookAPIView):
@@ -111,15 +110,14 @@ class EndpointList(WebhookAPIView):
     def post(self, request: Request) -> Response:
         body = CreateEndpointSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        self.manage()
         data = body.validated_data
         created = services.create_endpoint(
-            partner=self.principal.partner,
+            partner=self.credential.partner,
             url=data["url"],
             event_types=data["events"],
             description=data["description"],
             environment=data["environment"],
-            by=self.principal.user,
+            by=self.credential.user,
             meta=self.meta(),
         )
         return Response({**created.endpoint.as_json(), "secret": created.secret}, status=status.HTTP_201_CREATED)
@@ -137,11 +135,10 @@ class EndpointDetail(WebhookAPIView):
         endpoint = self.endpoint(endpoint_id)
         body = UpdateEndpointSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        self.manage()
         data = body.validated_data
         endpoint = services.update_endpoint(
             endpoint=endpoint,
-            by=self.principal.user,
+            by=self.credential.user,
             meta=self.meta(),
             url=data.get("url"),
             description=data.get("description"),
@@ -153,8 +150,7 @@ class EndpointDetail(WebhookAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
-        self.manage()
-        services.delete_endpoint(endpoint=endpoint, by=self.principal.user, meta=self.meta())
+        services.delete_endpoint(endpoint=endpoint, by=self.credential.user, meta=self.meta())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -164,8 +160,7 @@ class RotateSecret(WebhookAPIView):
     @extend_schema(request=None, responses={200: EndpointWithSecretSerializer})
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
-        self.manage()
-        rotated = services.rotate_secret(endpoint=endpoint, by=self.principal.user, meta=self.meta())
+        rotated = services.rotate_secret(endpoint=endpoint, by=self.credential.user, meta=self.meta())
         return Response({**rotated.endpoint.as_json(), "secret": rotated.secret})
 
 
@@ -175,8 +170,7 @@ class SendTest(WebhookAPIView):
     @extend_schema(request=None, responses={202: DeliverySerializer})
     def post(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
-        self.manage()
-        delivery = services.send_test(endpoint=endpoint, by=self.principal.user, meta=self.meta())
+        delivery = services.send_test(endpoint=endpoint, by=self.credential.user, meta=self.meta())
         return Response(delivery.as_json(), status=status.HTTP_202_ACCEPTED)
 
 
@@ -191,9 +185,8 @@ class Recover(WebhookAPIView):
         endpoint = self.endpoint(endpoint_id)
         body = RecoverSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        self.manage()
         replays = services.recover_failed(
-            endpoint=endpoint, since=body.validated_data["since"], by=self.principal.user, meta=self.meta()
+            endpoint=endpoint, since=body.validated_data["since"], by=self.credential.user, meta=self.meta()
         )
         return Response({"replayed": len(replays)}, status=status.HTTP_202_ACCEPTED)
 
@@ -243,7 +236,7 @@ class DeliveryDetail(WebhookAPIView):
     @extend_schema(operation_id="webhooks_delivery_retrieve")
     def get(self, request: Request, delivery_id: str) -> Response:
         delivery = get_object_or_404(
-            Delivery.objects.for_partner(self.principal.partner).select_related("event", "endpoint", "replay_of"),
+            Delivery.objects.for_partner(self.credential.partner).select_related("event", "endpoint", "replay_of"),
             public_id=delivery_id,
         )
         return Response(delivery_detail(delivery))
@@ -256,9 +249,8 @@ class Replay(WebhookAPIView):
     @extend_schema(request=None, responses={202: DeliverySerializer})
     def post(self, request: Request, delivery_id: str) -> Response:
         delivery = get_object_or_404(
-            Delivery.objects.for_partner(self.principal.partner).select_related("event", "endpoint"),
+            Delivery.objects.for_partner(self.credential.partner).select_related("event", "endpoint"),
             public_id=delivery_id,
         )
-        self.manage()
-        replay = services.replay_delivery(delivery=delivery, by=self.principal.user, meta=self.meta())
+        replay = services.replay_delivery(delivery=delivery, by=self.credential.user, meta=self.meta())
         return Response(replay.as_json(), status=status.HTTP_202_ACCEPTED)

@@ -28,9 +28,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from webhooks import http, services, signing
-from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Environment
-from webhooks.ssrf import BlockedDestination, resolve
+from lib import http
+from lib.environment import Environment
+from lib.ssrf import BlockedDestination, resolve
+from webhooks import disabling, signing
+from webhooks.models import Delivery, DeliveryAttempt, Endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -313,8 +315,8 @@ def _record(job: Claim, attempt_count: int, posted: Posted) -> Outcome | None:
             Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(failing_since=None)
         elif result.status_code == 410:
             status = Delivery.Status.FAILED
-            services.disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.GONE, by=None)
-        elif services.note_failure(endpoint=endpoint, at=now):
+            disabling.disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.GONE, by=None)
+        elif disabling.note_failure(endpoint=endpoint, at=now):
             status = Delivery.Status.FAILED  # the endpoint has just been disabled
         elif number > len(retry_delays()):
             status = Delivery.Status.FAILED

@@ -9,10 +9,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal.forms import ServiceForm
+from lib.environment import Environment
+from lib.forms import ServiceForm
 from webhooks import services
 from webhooks.catalog import EVENT_TYPES
-from webhooks.models import Delivery, Environment
+from webhooks.models import Delivery
 
 EVENT_CHOICES = [(e.type, e.type) for e in EVENT_TYPES]
 

@@ -4,8 +4,7 @@ endpoint, one row per HTTP attempt)."""
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -13,26 +12,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from tokens.models import ApiToken
-
-Environment = ApiToken.Environment
+from lib.environment import Environment
+from lib.ids import iso, new_id
 
 
 def new_event_id() -> str:
-    return "evt_" + secrets.token_urlsafe(18)
+    return new_id("evt_", 18)
 
 
 def new_endpoint_id() -> str:
-    return "we_" + secrets.token_urlsafe(12)
+    return new_id("we_")
 
 
 def new_delivery_id() -> str:
-    return "dlv_" + secrets.token_urlsafe(15)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO-8601 UTC with ``Z``, to the second, as in the seed payloads."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return new_id("dlv_", 15)
 
 
 class EventQuerySet(models.QuerySet["Event"]):

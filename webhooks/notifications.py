@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+import smtplib
+
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from partners.models import Membership
-from partners.notifications import owner_emails
+from lib import email
+from lib.tasks import countdown
+from partners.notifications import admin_emails
 from webhooks.models import Endpoint
 
 
 def endpoint_disabled(endpoint: Endpoint) -> EmailMessage:
-    partner = endpoint.partner
-    admins = partner.memberships.filter(role=Membership.Role.ADMIN).select_related("user")
-    recipients = sorted(set(owner_emails(partner)) | {m.user.email for m in admins if m.user.email})
-    body = render_to_string(
-        "webhooks/email/endpoint_disabled.txt",
-        {
+    return email.build(
+        subject=f"Webhook endpoint disabled: {endpoint.url}",
+        template="webhooks/email/endpoint_disabled.txt",
+        context={
             "endpoint": endpoint,
-            "partner": partner,
+            "partner": endpoint.partner,
             "url": settings.SITE_URL + reverse("webhooks:detail", args=[endpoint.public_id]),
         },
+        to=admin_emails(endpoint.partner),
     )
-    return EmailMessage(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Webhook endpoint disabled: {endpoint.url}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-    )
+
+
+EMAIL_RETRY_DELAYS = (30, 300, 1800)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=len(EMAIL_RETRY_DELAYS))
+def send_endpoint_disabled_email(self, endpoint_id: int) -> None:  # type: ignore[no-untyped-def]
+    endpoint = Endpoint.objects.select_related("partner").filter(pk=endpoint_id).first()
+    if endpoint is None or endpoint.is_active:
+        return
+    try:
+        endpoint_disabled(endpoint).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise self.retry(exc=exc, countdown=countdown(self.request.retries, EMAIL_RETRY_DELAYS)) from exc

@@ -10,19 +10,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
+from lib.environment import Environment
+from lib.ids import iso
+from lib.request_context import RequestMeta
+from lib.ssrf import BlockedDestination, resolve
 from partners.models import Partner
-from portal.request_context import RequestMeta
 from webhooks import signing, tasks
+from webhooks.disabling import authorize_webhooks, disable_endpoint
+
+__all__ = [
+    "create_endpoint",
+    "delete_endpoint",
+    "disable_endpoint",
+    "emit",
+    "recover_failed",
+    "replay_delivery",
+    "rotate_secret",
+    "send_test",
+    "update_endpoint",
+]
 from webhooks.catalog import EVENT_TYPES_BY_NAME, SUBSCRIBABLE
-from webhooks.models import Delivery, Endpoint, Environment, Event, iso
-from webhooks.ssrf import BlockedDestination, resolve
+from webhooks.models import Delivery, Endpoint, Event
 
 MAX_ENDPOINTS = 20
 SECRET_OVERLAP = timedelta(hours=24)
@@ -111,6 +125,7 @@ def create_endpoint(
     meta: RequestMeta | None = None,
 ) -> NewSecret:
     """A new endpoint and its signing secret (returned here, never again)."""
+    authorize_webhooks(partner, by)
     if environment not in Environment.values:
         raise ValidationError({"environment": f"Choose one of: {', '.join(Environment.values)}."})
     types = _clean_event_types(event_types)
@@ -156,7 +171,9 @@ def update_endpoint(
     event_types: list[str] | None = None,
     active: bool | None = None,
 ) -> Endpoint:
-    """Change what is given; re-enabling starts a fresh failure window."""
+    """Change what is given; re-enabling starts a fresh failure window. Disabling goes
+    through :func:`disable_endpoint`, like every other way an endpoint is disabled."""
+    authorize_webhooks(endpoint.partner, by)
     changes: dict[str, Any] = {}
     if url is not None and url.strip() != endpoint.url:
         changes["url"] = check_destination(url, endpoint.environment)
@@ -167,6 +184,8 @@ def update_endpoint(
         if types != endpoint.event_types:
             changes["event_types"] = types
     with transaction.atomic():
+        if active is False:
+            disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.USER, by=by, meta=meta)
         endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
         for field, value in changes.items():
             setattr(endpoint, field, value)
@@ -176,12 +195,6 @@ def update_endpoint(
             endpoint.disabled_at = None
             endpoint.failing_since = None
             changes["active"] = True
-        elif active is False and endpoint.is_active:
-            endpoint.status = Endpoint.Status.DISABLED
-            endpoint.disabled_reason = Endpoint.DisabledReason.USER
-            endpoint.disabled_at = timezone.now()
-            _fail_pending(endpoint)
-            changes["active"] = False
         if not changes:
             return endpoint
         endpoint.updated_at = timezone.now()
@@ -199,6 +212,7 @@ def update_endpoint(
 
 def delete_endpoint(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None = None) -> None:
     """Delete the endpoint and its delivery log (events stay in the outbox)."""
+    authorize_webhooks(endpoint.partner, by)
     with transaction.atomic():
         audit.record(
             action="webhook_endpoint.deleted",
@@ -214,6 +228,7 @@ def delete_endpoint(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | 
 def rotate_secret(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None = None) -> NewSecret:
     """A new signing secret; the old one keeps signing beside it for 24 hours, so the
     partner can deploy the new one without dropping a delivery."""
+    authorize_webhooks(endpoint.partner, by)
     secret = signing.new_secret()
     with transaction.atomic():
         endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -241,6 +256,7 @@ def _require_active(endpoint: Endpoint, doing: str) -> None:
 
 def send_test(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None = None) -> Delivery:
     """A ``webhook.test`` event to this endpoint only, whatever it subscribes to."""
+    authorize_webhooks(endpoint.partner, by)
     _require_active(endpoint, "sending a test event")
     with transaction.atomic():
         event = emit(
@@ -259,7 +275,9 @@ def send_test(*, endpoint: Endpoint, by: User | None, meta: RequestMeta | None =
 
 
 def replay_delivery(*, delivery: Delivery, by: User | None, meta: RequestMeta | None = None) -> Delivery:
-    """Send the same event again (same ``webhook-id``) to the same endpoint, now."""
+    """Send the same event again (same ``webhook-id``) to the same endpoint, now.
+    Partners' members and staff (``webhooks.change_delivery``) may."""
+    authorize_webhooks(delivery.endpoint.partner, by, staff_permission="webhooks.change_delivery")
     _require_active(delivery.endpoint, "replaying deliveries")
     with transaction.atomic():
         replay = Delivery.objects.create(
@@ -282,6 +300,7 @@ def recover_failed(
 ) -> list[Delivery]:
     """Replay every event whose delivery to this endpoint failed since ``since`` and
     that has not reached it since (at most 1000 per call)."""
+    authorize_webhooks(endpoint.partner, by)
     _require_active(endpoint, "recovering deliveries")
     if since > timezone.now():
         raise ValidationError({"since": "Choose a time in the past."})
@@ -310,49 +329,3 @@ def recover_failed(
         )
         _queue(replays)
     return replays
-
-
-def disable_endpoint(*, endpoint: Endpoint, reason: str, by: User | None, meta: RequestMeta | None = None) -> bool:
-    """Stop sending to the endpoint; True when this call disabled it. The partner is
-    emailed when the portal did it (410 Gone, or five days of failures)."""
-    with transaction.atomic():
-        changed = Endpoint.objects.filter(pk=endpoint.pk, status=Endpoint.Status.ACTIVE).update(
-            status=Endpoint.Status.DISABLED, disabled_reason=reason, disabled_at=timezone.now()
-        )
-        if not changed:
-            return False
-        endpoint.refresh_from_db()
-        _fail_pending(endpoint)
-        audit.record(
-            action="webhook_endpoint.disabled",
-            actor=by,
-            partner=endpoint.partner,
-            obj=endpoint,
-            meta=meta,
-            details={"reason": reason},
-        )
-        if reason in (Endpoint.DisabledReason.GONE, Endpoint.DisabledReason.FAILING):
-            endpoint_id = endpoint.pk
-            transaction.on_commit(lambda: tasks.queue_disabled_email(endpoint_id))
-    return True
-
-
-def _fail_pending(endpoint: Endpoint) -> None:
-    """Deliveries waiting for a retry will not be sent: say so now, not at their next turn.
-    An attempt already in flight still records its answer."""
-    Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING, lease_owner="").update(
-        status=Delivery.Status.FAILED,
-        last_error="Not sent: the endpoint is disabled.",
-        next_attempt_at=None,
-        completed_at=timezone.now(),
-    )
-
-
-def note_failure(*, endpoint: Endpoint, at: datetime) -> bool:
-    """Remember when the current run of failures began; disable the endpoint once it
-    has lasted ``WEBHOOKS_DISABLE_AFTER`` (five days). True when it was disabled now."""
-    Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=at)
-    since = Endpoint.objects.filter(pk=endpoint.pk).values_list("failing_since", flat=True).first()
-    if since is None or at - since < timedelta(seconds=settings.WEBHOOKS_DISABLE_AFTER):
-        return False
-    return disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.FAILING, by=None)

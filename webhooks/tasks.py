@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import smtplib
 from datetime import timedelta
 
 from celery import shared_task
@@ -14,9 +13,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from webhooks import delivery
+from webhooks.models import Delivery
+
 logger = logging.getLogger(__name__)
 
-EMAIL_RETRY_DELAYS = (30, 300, 1800)
 # Set while a drain task is queued or running; emits during that time queue nothing more.
 DRAIN_FLAG = "webhooks:drain-queued"
 HELPER_FLAG = "webhooks:drain-helper"
@@ -49,8 +50,6 @@ def deliver(self, delivery_id: int | None = None) -> int:  # type: ignore[no-unt
     """Send every due delivery (``delivery_id`` is a hint, for retries scheduled by
     countdown). Safe to run twice and side by side: rows are claimed with a lease, so a
     second run finds them claimed, done, or not yet due."""
-    from webhooks import delivery
-
     owner = self.request.id or "local"
 
     def retry_later(pending_id: int, seconds: float) -> None:
@@ -79,8 +78,6 @@ def sweep() -> int:
     """Start a drain when deliveries are overdue: retries scheduled further ahead than a
     countdown, and anything emitted while the broker was down. Runs every 15 s from
     beat; the grace period leaves alone what a running drain is about to send."""
-    from webhooks.models import Delivery
-
     now = timezone.now()
     overdue = Delivery.objects.due(now).filter(
         next_attempt_at__lte=now - timedelta(seconds=settings.WEBHOOKS_SWEEP_GRACE)
@@ -90,25 +87,3 @@ def sweep() -> int:
         cache.delete(DRAIN_FLAG)  # a drain that should have been running is not
         kick()
     return count
-
-
-def queue_disabled_email(endpoint_id: int) -> None:
-    try:
-        send_endpoint_disabled_email.delay(endpoint_id)
-    except Exception:  # after commit: log, never fail the caller
-        logger.exception("could not queue the endpoint-disabled email for endpoint %s", endpoint_id)
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=len(EMAIL_RETRY_DELAYS))
-def send_endpoint_disabled_email(self, endpoint_id: int) -> None:  # type: ignore[no-untyped-def]
-    from webhooks import notifications
-    from webhooks.models import Endpoint
-
-    endpoint = Endpoint.objects.select_related("partner").filter(pk=endpoint_id).first()
-    if endpoint is None or endpoint.is_active:
-        return
-    try:
-        notifications.endpoint_disabled(endpoint).send()
-    except (smtplib.SMTPException, OSError) as exc:
-        delay = EMAIL_RETRY_DELAYS[min(self.request.retries, len(EMAIL_RETRY_DELAYS) - 1)]
-        raise self.retry(exc=exc, countdown=delay) from exc

@@ -15,17 +15,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lib import once
+from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
 from partners.permissions import Action, can
-from portal.request_context import RequestMeta
 from webhooks import services, snippets
 from webhooks.catalog import EVENT_TYPES
 from webhooks.forms import DeliveryFilterForm, EndpointForm, NewEndpointForm, RecoverForm
 from webhooks.models import Delivery, Endpoint
 from webhooks.presenters import delivery_detail as present_delivery
 
-NEW_SECRET_SESSION_KEY = "webhooks:new-secret"  # noqa: S105 - a session key name, not a secret
 PAGE_SIZE = 25
 
 
@@ -33,12 +33,17 @@ def _endpoint(membership: Membership, endpoint_id: str) -> Endpoint:
     return get_object_or_404(Endpoint.objects.filter(partner=membership.partner), public_id=endpoint_id)
 
 
-def _show_secret_once(request: HttpRequest, created: services.NewSecret, what: str) -> None:
-    request.session[NEW_SECRET_SESSION_KEY] = {
-        "endpoint": created.endpoint.public_id,
-        "secret": created.secret,
-        "what": what,
-    }
+def _show_secret_once(request: HttpRequest, created: services.NewSecret, rotated: bool) -> None:
+    endpoint = created.endpoint
+    until = f"{endpoint.previous_secret_expires_at:%Y-%m-%d %H:%M}" if endpoint.previous_secret_expires_at else ""
+    once.keep(
+        request,
+        endpoint=endpoint.public_id,
+        title="New signing secret." if rotated else "Endpoint added.",
+        what="signing secret",
+        secret=created.secret,
+        note=f"The previous secret keeps signing beside it until {until} UTC." if rotated else "",
+    )
 
 
 @never_cache
@@ -48,25 +53,24 @@ def endpoint_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     partner = membership.partner
     manage = can(membership.role, Action.MANAGE_WEBHOOKS)
     form = NewEndpointForm(request.POST or None)
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("Your role cannot manage webhooks.")
-        if form.is_valid():
-            try:
-                created = services.create_endpoint(
-                    partner=partner,
-                    url=form.cleaned_data["url"],
-                    description=form.cleaned_data["description"],
-                    event_types=form.cleaned_data["events"],
-                    environment=form.cleaned_data["environment"],
-                    by=membership.user,
-                    meta=RequestMeta.of(request),
-                )
-            except ValidationError as exc:
-                form.attach(exc)
-            else:
-                _show_secret_once(request, created, "created")
-                return redirect("webhooks:detail", created.endpoint.public_id)
+    if request.method == "POST" and not manage:
+        raise PermissionDenied("Your role cannot manage webhooks.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_endpoint(
+                partner=partner,
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                event_types=form.cleaned_data["events"],
+                environment=form.cleaned_data["environment"],
+                by=membership.user,
+                meta=RequestMeta.of(request),
+            )
+        except ValidationError as exc:
+            form.attach(exc)
+        else:
+            _show_secret_once(request, created, rotated=False)
+            return redirect("webhooks:detail", created.endpoint.public_id)
     since = timezone.now() - timedelta(hours=24)
     endpoints = Endpoint.objects.filter(partner=partner).annotate(
         delivered_24h=Count(
@@ -99,27 +103,23 @@ def endpoint_detail(request: HttpRequest, membership: Membership, endpoint_id: s
     manage = can(membership.role, Action.MANAGE_WEBHOOKS)
     initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.event_types}
     form = EndpointForm(request.POST or None, initial=initial, environment=endpoint.environment)
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("Your role cannot manage webhooks.")
-        if form.is_valid():
-            try:
-                services.update_endpoint(
-                    endpoint=endpoint,
-                    url=form.cleaned_data["url"],
-                    description=form.cleaned_data["description"],
-                    event_types=form.cleaned_data["events"],
-                    by=membership.user,
-                    meta=RequestMeta.of(request),
-                )
-            except ValidationError as exc:
-                form.attach(exc)
-            else:
-                messages.success(request, "Endpoint saved.")
-                return redirect("webhooks:detail", endpoint.public_id)
-    issued = request.session.pop(NEW_SECRET_SESSION_KEY, None)
-    if issued and issued.get("endpoint") != endpoint.public_id:
-        issued = None
+    if request.method == "POST" and not manage:
+        raise PermissionDenied("Your role cannot manage webhooks.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_endpoint(
+                endpoint=endpoint,
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                event_types=form.cleaned_data["events"],
+                by=membership.user,
+                meta=RequestMeta.of(request),
+            )
+        except ValidationError as exc:
+            form.attach(exc)
+        else:
+            messages.success(request, "Endpoint saved.")
+            return redirect("webhooks:detail", endpoint.public_id)
     filters = DeliveryFilterForm(request.GET or None)
     deliveries = endpoint.deliveries.select_related("event", "replay_of")
     if filters.is_valid():
@@ -139,7 +139,7 @@ def endpoint_detail(request: HttpRequest, membership: Membership, endpoint_id: s
             "page": page,
             "query": _query_without_page(request),
             "recover_form": RecoverForm(),
-            "issued": issued,
+            "shown": once.take(request, endpoint=endpoint.public_id),
             "manage": manage,
             "snippets": snippets.for_endpoint(endpoint),
         },
@@ -159,7 +159,7 @@ def endpoint_rotate(request: HttpRequest, membership: Membership, endpoint_id: s
     if request.method == "GET":
         return render(request, "webhooks/rotate_confirm.html", {"endpoint": endpoint})
     rotated = services.rotate_secret(endpoint=endpoint, by=membership.user, meta=RequestMeta.of(request))
-    _show_secret_once(request, rotated, "rotated")
+    _show_secret_once(request, rotated, rotated=True)
     return redirect("webhooks:detail", endpoint.public_id)
 
 
@@ -169,7 +169,9 @@ def endpoint_disable(request: HttpRequest, membership: Membership, endpoint_id: 
     endpoint = _endpoint(membership, endpoint_id)
     if request.method == "GET":
         return render(request, "webhooks/disable_confirm.html", {"endpoint": endpoint})
-    services.update_endpoint(endpoint=endpoint, active=False, by=membership.user, meta=RequestMeta.of(request))
+    services.disable_endpoint(
+        endpoint=endpoint, reason=Endpoint.DisabledReason.USER, by=membership.user, meta=RequestMeta.of(request)
+    )
     messages.success(request, "Endpoint disabled: nothing more is sent to it until you enable it.")
     return redirect("webhooks:detail", endpoint.public_id)
 

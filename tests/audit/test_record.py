@@ -3,7 +3,7 @@ from django.db import transaction
 
 from audit import services as audit
 from audit.models import AuditEvent
-from portal.request_context import RequestMeta
+from lib.request_context import RequestMeta
 
 
 def test_record_captures_who_what_where(alice, acme):

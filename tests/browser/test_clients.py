@@ -16,7 +16,7 @@ def test_register_rotate_and_disable_a_client(page, alice, acme):
     page.get_by_label("cms.fhir.r4.read").check()
     page.get_by_role("button", name="Register client").click()
     client = OAuthClient.objects.get(name="nightly export")
-    secret = page.locator("#new-client-secret").inner_text().strip()
+    secret = page.locator("#secret-once").inner_text().strip()
     assert secret_matches(secret, client.client_secret)
     assert_accessible(page)
     screenshot(page, "clients-registered")
@@ -24,7 +24,7 @@ def test_register_rotate_and_disable_a_client(page, alice, acme):
     page.get_by_role("link", name="Rotate secret of nightly export").click()
     page.get_by_role("button", name="Rotate secret").click()
     assert page.get_by_text("The previous secret keeps working for 24 hours.").is_visible()
-    new_secret = page.locator("#new-client-secret").inner_text().strip()
+    new_secret = page.locator("#secret-once").inner_text().strip()
     client.refresh_from_db()
     assert new_secret != secret
     assert secret_matches(new_secret, client.client_secret) and secret_matches(secret, client.client_secret)

@@ -90,7 +90,7 @@ def test_apply_review_and_approve(page, celery_worker):
     page.get_by_label("Name").fill("first sandbox call")
     page.get_by_label("cms.fhir.r4.read").check()
     page.get_by_role("button", name="Create token").click()
-    assert page.locator("#new-token").inner_text().startswith("cms_sk_sandbox_")
+    assert page.locator("#secret-once").inner_text().startswith("cms_sk_sandbox_")
     page.goto("/dashboard/")
     sign_out(page)
 

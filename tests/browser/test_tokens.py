@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.test_legal import sign_in
-from tokens import secrets
+from tokens import keys
 from tokens.models import ApiToken
 from webhooks.models import Event
 
@@ -18,9 +18,9 @@ def test_create_and_revoke_a_token(page, alice, acme):
     page.get_by_label("cms.pipeline.read").check()
     page.get_by_role("button", name="Create token").click()
 
-    secret = page.locator("#new-token").inner_text().strip()
+    secret = page.locator("#secret-once").inner_text().strip()
     token = ApiToken.objects.get(name="claims-sync worker")
-    assert secrets.matches(secret, token.secret_hash)
+    assert keys.matches(secret, token.secret_hash)
     page.get_by_role("button", name="Copy token").wait_for(state="visible")  # un-hidden by static/js
     from tests.browser.conftest import assert_accessible, screenshot
 

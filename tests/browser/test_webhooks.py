@@ -42,9 +42,9 @@ def test_endpoint_test_event_and_revocation_delivery(page, alice, acme, issue, r
     page.get_by_label("webhook.test").check()
     page.get_by_role("button", name="Add endpoint").click()
 
-    secret = page.locator("#new-secret").inner_text().strip()
+    secret = page.locator("#secret-once").inner_text().strip()
     assert secret.startswith("whsec_")
-    page.get_by_role("button", name="Copy secret").wait_for(state="visible")
+    page.get_by_role("button", name="Copy signing secret").wait_for(state="visible")
     screenshot(page, "webhooks-created")
     assert_accessible(page)
     endpoint_url = page.url

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from legal import loader
+from legal import services
 from legal.catalog import SPECS
 from legal.models import LegalDocument
 from tests.conftest import _unavailable
@@ -64,7 +64,7 @@ def publish_new_mnda(tmp_path: Path) -> Any:
         spec = replace(
             old, version="2026-09", file_name=new_file.name, effective_date=date(2026, 9, 1), directory=tmp_path
         )
-        loader.publish(LegalDocument, [old, spec])
+        services.publish_documents(specs=[old, spec])
         return LegalDocument.objects.get(kind="mnda", version="2026-09")
 
     return publish

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from legal import loader, text
+from legal import loader, services, text
 from legal.catalog import SPECS
 from legal.models import DocumentIntegrityError, ImmutableDocumentError, LegalDocument
 from tests.legal.conftest import pdf_bytes, pdftotext
@@ -48,13 +48,13 @@ def test_published_text_cannot_change(mnda):
 
 
 def test_publishing_is_idempotent_and_detects_an_edited_file(db, tmp_path):
-    assert loader.publish(LegalDocument) == []
+    assert services.publish_documents() == []
     spec = next(s for s in SPECS if s.kind == "mnda")
     edited = tmp_path / spec.file_name
     edited.write_text(spec.path.read_text().replace("Delaware", "Nevada"))
     tampered = replace(spec, directory=tmp_path)
     with pytest.raises(loader.TamperedDocumentFile, match=r"cms_mnda_v2026_03\.txt differs"):
-        loader.publish(LegalDocument, [tampered])
+        services.publish_documents(specs=[tampered])
 
 
 def test_new_version_becomes_current_and_the_old_one_stays_unchanged(mnda, publish_new_mnda):

@@ -1,6 +1,6 @@
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
 from partners import services, tasks
@@ -91,7 +91,7 @@ def test_decisions_follow_the_allowed_transitions(staff, pending):
 
 
 def test_only_staff_can_decide(alice, pending):
-    with pytest.raises(ValidationError, match="Only staff"):
+    with pytest.raises(PermissionDenied, match="Only staff"):
         services.review_application(partner=pending, decision="approved", by=alice)
 
 

@@ -187,4 +187,4 @@ def test_invitations_die_with_the_inviters_authority(acme):
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
     with pytest.raises(Exception, match="withdrawn"):
-        team.invitation_from_token(team.token_for(invitation))
+        team.invitation_from_token(invitation.link_token)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
-from tests.partners.wizard import complete
+from tests.onboarding.wizard import complete
 
 ALICE = "alice@acme-health.example"
 

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from portal import content
-from tokens import scopes
+from scopes import catalog as scopes
 from webhooks.catalog import EVENT_TYPES
 
 

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tokens import scopes
+from scopes import catalog as scopes
 
 
 def test_catalog_has_the_seed_counts():

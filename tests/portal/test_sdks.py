@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from portal import sdks
-from tokens import scopes
+from scopes import catalog as scopes
 
 # The real published packages: a new entry has to be added here on purpose, after checking its registry.
 KNOWN_PACKAGES = {

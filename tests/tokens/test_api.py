@@ -200,9 +200,9 @@ def test_narrowing_the_allowance_removes_scopes_from_existing_tokens(api, issue,
 
 def test_partner_login_ip_limit_is_not_reset_by_the_attackers_own_login(api, alice, acme, monkeypatch):
     from tests.factories import PartnerFactory, UserFactory
-    from tokens import api as token_api
+    from tokens import login
 
-    monkeypatch.setattr(token_api, "LOGIN_ATTEMPTS_PER_IP", 6)
+    monkeypatch.setattr(login, "ATTEMPTS_PER_IP", 6)
     attacker = UserFactory(email="mallory@evil.example")
     PartnerFactory(owner=attacker)
     statuses = []

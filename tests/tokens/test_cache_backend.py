@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import caches
 
-from tokens.cache import RedisCache
+from lib.cache import RedisCache
 
 
 @pytest.mark.redis

@@ -98,7 +98,7 @@ def test_dashboard_rotation_shows_the_new_secret_once(alice_client, acme, bob_cl
     resp = alice_client.post(f"/dashboard/apps/{issued.client.client_id}/rotate/")
     assert resp.status_code == 302
     html = alice_client.get("/dashboard/apps/").content.decode()
-    assert 'id="new-client-secret"' in html and "keeps working for 24 hours" in html
+    assert 'id="secret-once"' in html and "keeps working for 24 hours" in html
 
 
 def test_bob_cannot_use_introspection_for_alices_tokens_without_a_gateway(bob_client, acme, beta, client):

@@ -124,8 +124,8 @@ def test_dashboard_registers_shows_secret_once_and_disables(alice_client, acme):
     assert resp.status_code == 302
     html = alice_client.get("/dashboard/apps/").content.decode()
     client = OAuthClient.objects.get(name="export")
-    assert client.client_id in html and 'id="new-client-secret"' in html
-    assert 'id="new-client-secret"' not in alice_client.get("/dashboard/apps/").content.decode()
+    assert client.client_id in html and 'id="secret-once"' in html
+    assert 'id="secret-once"' not in alice_client.get("/dashboard/apps/").content.decode()
     alice_client.post(f"/dashboard/apps/{client.client_id}/disable/")
     client.refresh_from_db()
     assert client.disabled_at is not None

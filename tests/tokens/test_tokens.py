@@ -9,7 +9,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from partners.models import Membership
 from tests.factories import UserFactory, add_member
-from tokens import secrets, services
+from tokens import keys, services
 from tokens.models import ApiToken
 from webhooks.models import Event
 
@@ -17,17 +17,17 @@ from webhooks.models import Event
 def test_format_is_recognisable_and_checksummed(issue):
     secret = issue().secret
     assert re.fullmatch(r"cms_sk_sandbox_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}", secret)
-    assert secrets.parse(secret) is not None
+    assert keys.parse(secret) is not None
     typo = secret[:20] + ("a" if secret[20] != "a" else "b") + secret[21:]
-    assert secrets.parse(typo) is None
-    assert secrets.parse(secret[:-1]) is None
+    assert keys.parse(typo) is None
+    assert keys.parse(secret[:-1]) is None
 
 
 def test_only_a_keyed_hash_is_stored(issue):
     issued = issue()
     row = ApiToken.objects.get(pk=issued.token.pk)
     assert issued.secret not in (row.secret_hash, row.prefix, row.lookup)
-    assert len(row.secret_hash) == 64 and secrets.matches(issued.secret, row.secret_hash)
+    assert len(row.secret_hash) == 64 and keys.matches(issued.secret, row.secret_hash)
     assert row.prefix == f"cms_sk_sandbox_{row.lookup[:4]}…"
 
 
@@ -71,7 +71,7 @@ def test_active_token_limit(issue, monkeypatch):
     monkeypatch.setattr(services, "MAX_ACTIVE_TOKENS", 2)
     issue()
     issue()
-    with pytest.raises(ValidationError, match="already has 2 active tokens"):
+    with pytest.raises(ValidationError, match="already has 2 active API tokens"):
         issue()
 
 
@@ -126,9 +126,9 @@ def test_dashboard_creates_a_token_and_shows_the_secret_once(alice_client, acme)
     resp = alice_client.get(resp["Location"])
     html = resp.content.decode()
     assert resp["Cache-Control"].startswith("max-age=0") and "no-store" in resp["Cache-Control"]
-    secret = re.search(r'<pre class="code" id="new-token">(cms_sk_sandbox_\S+)</pre>', html).group(1)
+    secret = re.search(r'<pre class="code" id="secret-once">(cms_sk_sandbox_\S+)</pre>', html).group(1)
     token = ApiToken.objects.get(name="claims-sync")
-    assert secrets.matches(secret, token.secret_hash)
+    assert keys.matches(secret, token.secret_hash)
     again = alice_client.get("/dashboard/tokens/").content.decode()
     assert secret not in again and token.prefix in again and "claims-sync" in again
 

@@ -13,13 +13,13 @@ from webhooks import services
 from webhooks.delivery import attempt
 from webhooks.models import Delivery
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+# The seed portal page's example payloads, copied into the repository (tests/fixtures/README.md).
+EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "seed_webhook_examples.txt"
 
 
 def seed_examples() -> dict[str, list[tuple[str, object]]]:
     """The example payloads printed on the seed portal page, as ordered pairs."""
-    (page,) = SEEDS.glob("000_*.txt")
-    text = page.read_text()
+    text = EXAMPLES_FILE.read_text()
     decoder = json.JSONDecoder(object_pairs_hook=list)
     found: dict[str, list[tuple[str, object]]] = {}
     for match in re.finditer(r'\{\s*"event"', text):

@@ -26,7 +26,7 @@ def test_adding_an_endpoint_shows_the_secret_once(alice_client):
     assert resp.status_code == 302 and resp["Location"] == reverse("webhooks:detail", args=[endpoint.public_id])
     page = alice_client.get(resp["Location"]).content.decode()
     assert "Copy the signing secret now" in page
-    secret = page.split('id="new-secret">')[1].split("<")[0]
+    secret = page.split('id="secret-once">')[1].split("<")[0]
     assert secret.startswith("whsec_") and secret[6:10] == endpoint.secret_hint
     again = alice_client.get(resp["Location"]).content.decode()
     assert secret not in again and endpoint.display_secret in again

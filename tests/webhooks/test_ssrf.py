@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
+from lib.ssrf import BlockedDestination, resolve
 from webhooks import services
 from webhooks.delivery import attempt
 from webhooks.models import Delivery
-from webhooks.ssrf import BlockedDestination, resolve
 
 _real_getaddrinfo = socket.getaddrinfo
 
@@ -74,7 +74,7 @@ def test_redirects_are_not_followed(endpoint_for, receiver):
 
 
 def test_internationalized_host_names_are_sent_as_punycode(db):
-    from webhooks.ssrf import check_url
+    from lib.ssrf import check_url
 
     assert check_url("https://b\u00fccher.example:8443/hooks", require_https=True).hostname == "xn--bcher-kva.example"
 

@@ -1,6 +1,6 @@
 """Pagination and rate-limit classes named in ``REST_FRAMEWORK`` settings.
 
-Kept apart from :mod:`portal.api` because DRF imports these while it is still
+Kept apart from :mod:`lib.api` because DRF imports these while it is still
 defining ``APIView``: this module must not import ``rest_framework.views``.
 """
 
@@ -15,7 +15,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from portal.request_context import client_ip
+from lib.request_context import client_ip
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from webhooks.ssrf import Destination
+from lib.ssrf import Destination
 
 RESPONSE_EXCERPT_BYTES = 2048
 USER_AGENT = "CMS-Health-Tech-Webhooks/1.0 (+https://standardwebhooks.com)"

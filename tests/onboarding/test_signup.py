@@ -9,7 +9,7 @@ from legal.models import Acceptance
 from partners.models import Partner
 from partners.npi import luhn_valid, validate_npi
 from tests.factories import PartnerFactory
-from tests.partners.wizard import ACCOUNT, INTEGRATION, ORGANIZATION, complete, post_step
+from tests.onboarding.wizard import ACCOUNT, INTEGRATION, ORGANIZATION, complete, post_step
 
 
 def test_npi_check_digit_uses_the_80840_prefix():
@@ -109,7 +109,9 @@ def test_application_emails_go_to_applicant_and_staff(client, db, django_capture
 
 def test_baa_is_required_when_phi_is_handled(client, db):
     resp = complete(client, account={"accept_baa": ""})
-    assert "The BAA is required because your integration handles PHI." in resp.content.decode()
+    assert "The HIPAA Business Associate Agreement is required because your integration handles PHI." in (
+        resp.content.decode()
+    )
     assert not Partner.objects.exists() and not get_user_model().objects.exists()
 
 

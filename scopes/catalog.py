@@ -1,11 +1,12 @@
-"""Read access to the scope catalog (data in :mod:`tokens.scope_data`)."""
+"""Read access to the scope catalog (data in :mod:`scopes.data`), and the one allowance rule."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tokens.scope_data import CATEGORIES, HOME_PAGE_SCOPES, SCOPES, Category, ScopeDef
+from scopes.data import CATEGORIES, HOME_PAGE_SCOPES, SCOPES, Category, ScopeDef
 
 SCOPES_BY_CODE: dict[str, ScopeDef] = {s.code: s for s in SCOPES}
 CATEGORIES_BY_SLUG: dict[str, Category] = {c.slug: c for c in CATEGORIES}
@@ -61,3 +62,19 @@ def stats() -> dict[str, int]:
         "categories": len(CATEGORIES),
         "smart": sum(1 for s in SCOPES if s.smart),
     }
+
+
+def within_allowance(codes: Iterable[str], allowed_categories: Iterable[str]) -> frozenset[str]:
+    """The codes whose category is in the partner's allowance. Every credential's scopes
+    pass through this when used (bearer authentication, the token endpoint, introspection),
+    so when staff narrow an allowance the removed scopes stop working everywhere at once."""
+    allowed = set(allowed_categories)
+    return frozenset(c for c in codes if (d := SCOPES_BY_CODE.get(c)) is not None and d.category in allowed)
+
+
+_ORDER = {code: index for index, code in enumerate(SCOPES_BY_CODE)}
+
+
+def ordered(codes: Iterable[str]) -> list[str]:
+    """Known codes in catalog order (how every list of scopes is shown)."""
+    return sorted((c for c in set(codes) if c in _ORDER), key=_ORDER.__getitem__)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -25,9 +28,24 @@ def new_request_id(incoming: str | None) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind a proxy, gunicorn/WSGI sets REMOTE_ADDR from the
-    trusted hop (``--forwarded-allow-ips``); we never trust X-Forwarded-For blindly."""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The client's address. Behind ``TRUSTED_PROXY_COUNT`` proxies that each append the
+    address they saw to ``X-Forwarded-For``, the client is the right-most hop that no
+    trusted proxy wrote: the ``count``-th from the right. Anything to its left was sent
+    by the client and proves nothing. Without trusted proxies (or when the header is
+    missing, short or malformed) it is the socket's peer, ``REMOTE_ADDR``."""
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    if len(hops) < count:
+        return remote
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 @dataclass(frozen=True)
