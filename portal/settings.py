@@ -138,8 +138,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL and TEST_RUN:
     # Each xdist worker flushes its cache between tests: give it a Redis database of
     # its own (gw0 -> 1, gw1 -> 2, ...) so workers never wipe each other's keys or tasks.
+    # (TEST_REDIS_DB_BASE moves the range, for two test runs side by side on one machine.)
     _worker_index = int(TEST_WORKER[2:]) if TEST_WORKER.startswith("gw") else 0
-    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker_index}"))
+    _base = env.int("TEST_REDIS_DB_BASE", default=1)
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_base + _worker_index}"))
 if REDIS_URL:
     CACHES = {
         "default": {
