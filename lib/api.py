@@ -93,17 +93,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def service_error(exc: DjangoValidationError | PermissionDenied) -> exceptions.APIException:
-    """A service's refusal as the API error it becomes: 403 with the service's own words, or
-    400 with the fields it names. (The exception handler does this for exceptions that
-    leave a view; views that answer in another shape call it themselves.)"""
-    if isinstance(exc, PermissionDenied):
-        return exceptions.PermissionDenied(str(exc) or "Not allowed.")
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
-
-
 class Credential(Protocol):
     """What authentication leaves in ``request.auth`` for a partner's credential (the
     tokens app's ``Principal``)."""

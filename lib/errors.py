@@ -16,3 +16,12 @@ class Refused(Exception):
 
     def extra(self) -> dict[str, Any]:
         return {}
+
+
+def message_of(exc: Exception) -> str:
+    """A service's refusal as one line for a page message or an admin notice: the
+    messages of a ValidationError joined, else the exception's own words."""
+    messages = getattr(exc, "messages", None)
+    if isinstance(messages, list) and messages:
+        return " ".join(str(m) for m in messages)
+    return str(exc) or "Not allowed."

@@ -12,34 +12,39 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from lib.admin import staff_user
+from lib.errors import message_of
 from lib.request_context import RequestMeta
 from partners import services
 from partners.models import Membership, Partner, PartnerStatusChange
 from scopes.catalog import CATEGORIES_BY_SLUG
 
 
-class MembershipInline(admin.TabularInline[Membership, Partner]):
+class _ReadOnlyInline:
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(_ReadOnlyInline, admin.TabularInline[Membership, Partner]):
     """Read-only: members join by invitation and change roles on the team page."""
 
     model = Membership
-    extra = 0
-    can_delete = False
     fields = ("user", "role", "created_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-
-class StatusChangeInline(admin.TabularInline[PartnerStatusChange, Partner]):
+class StatusChangeInline(_ReadOnlyInline, admin.TabularInline[PartnerStatusChange, Partner]):
     model = PartnerStatusChange
-    extra = 0
-    can_delete = False
     fields = ("changed_at", "from_status", "to_status", "changed_by", "message")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DecisionForm(forms.Form):
@@ -150,13 +155,10 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
                 partner=partner, by=staff_user(request), changes=changes, meta=RequestMeta.of(request)
             )
         except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            self.message_user(request, message_of(exc), messages.ERROR)
             return
         obj.refresh_from_db()
         form.instance = updated
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """The inlines are read-only: nothing related is saved from this page."""
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         obj = context.get("original")
@@ -240,8 +242,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
                 )
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{partner.legal_name}: {reason}", messages.ERROR)
+                self.message_user(request, f"{partner.legal_name}: {message_of(exc)}", messages.ERROR)
         if done:
             self.message_user(request, f"{label}: {done} application(s) updated and the partners emailed.")
         return None

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lib.errors import message_of
 from lib.request_context import RequestMeta
 from partners import accounts, team
 from partners.context import SESSION_KEY, partner_view
@@ -51,10 +52,6 @@ class NewAccountForm(forms.Form):
         return data
 
 
-def _error_message(exc: ValidationError | PermissionDenied) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-
-
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.VIEW)
 def team_page(request: HttpRequest, membership: Membership) -> HttpResponse:
@@ -74,7 +71,7 @@ def team_page(request: HttpRequest, membership: Membership) -> HttpResponse:
                     meta=RequestMeta.of(request),
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("email" if isinstance(exc, ValidationError) else None, _error_message(exc))
+                form.add_error("email" if isinstance(exc, ValidationError) else None, message_of(exc))
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}; the link works for 7 days.")
                 return redirect("partners:team")
@@ -104,7 +101,7 @@ def member_role(request: HttpRequest, membership: Membership, member_id: int) ->
             membership=target, role=request.POST.get("role", ""), by=membership.user, meta=RequestMeta.of(request)
         )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_message(exc))
+        messages.error(request, message_of(exc))
     else:
         messages.success(request, f"{target.user.email} is now {target.get_role_display().lower()}.")
     return redirect("partners:team")
@@ -126,7 +123,7 @@ def member_remove(request: HttpRequest, membership: Membership, member_id: int) 
     try:
         team.remove_member(membership=target, by=membership.user, meta=RequestMeta.of(request))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_message(exc))
+        messages.error(request, message_of(exc))
         return redirect("partners:team")
     if leaving:
         request.session.pop(SESSION_KEY, None)
@@ -150,7 +147,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = team.invitation_from_token(token)
     except ValidationError as exc:
-        return render(request, "partners/invitation_invalid.html", {"reason": _error_message(exc)}, status=410)
+        return render(request, "partners/invitation_invalid.html", {"reason": message_of(exc)}, status=410)
     has_account = get_user_model().objects.filter(email__iexact=invitation.email).exists()
     form = None
     if request.user.is_authenticated:
@@ -178,7 +175,7 @@ def _join(request: HttpRequest, invitation: Invitation, user: User) -> HttpRespo
     try:
         membership = team.accept_invitation(invitation=invitation, user=user, meta=RequestMeta.of(request))
     except ValidationError as exc:
-        return render(request, "partners/invitation_invalid.html", {"reason": _error_message(exc)}, status=403)
+        return render(request, "partners/invitation_invalid.html", {"reason": message_of(exc)}, status=403)
     request.session[SESSION_KEY] = membership.partner_id
     messages.success(request, f"Welcome to {membership.partner.legal_name}.")
     return redirect("dashboard")
@@ -197,7 +194,7 @@ def _create_account_and_join(request: HttpRequest, invitation: Invitation, form:
             )
             membership = team.accept_invitation(invitation=invitation, user=user, meta=meta)
     except ValidationError as exc:  # nothing was created
-        return render(request, "partners/invitation_invalid.html", {"reason": _error_message(exc)}, status=403)
+        return render(request, "partners/invitation_invalid.html", {"reason": message_of(exc)}, status=403)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_KEY] = membership.partner_id
     messages.success(request, f"Welcome to {membership.partner.legal_name}.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -13,11 +15,13 @@ from django.utils import timezone
 
 from legal import services as legal_services
 from legal.models import LegalDocument
+from partners import accounts
 from partners import services as partner_services
 from partners.models import Partner
 from tokens import keys
 from tokens import services as token_services
-from tokens.models import ApiToken
+from tokens.models import ApiToken, OAuthClient
+from tokens.oauth import secret_matches
 
 STAFF_USERNAME = "staff"
 STAFF_EMAIL = "staff@portal.localhost"
@@ -46,10 +50,12 @@ class DemoResult:
         }
 
 
-def _user(*, username: str, email: str, password: str, staff: bool = False) -> User:
-    """Create or reset a demo user with a verified primary email."""
-    User = get_user_model()
-    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+def _user(*, username: str, email: str, password: str, full_name: str, staff: bool = False) -> User:
+    """Create (through the account service) or reset a demo user with a verified email."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user = accounts.create_account(email=email, password=password, full_name=full_name, email_verified=True)
+        user.username = username
     user.email = email
     user.is_staff = user.is_superuser = staff
     user.is_active = True
@@ -62,8 +68,10 @@ def _user(*, username: str, email: str, password: str, staff: bool = False) -> U
 @transaction.atomic
 def seed() -> DemoResult:
     legal_services.publish_documents()  # normally done by migrations; harmless when already there
-    staff = _user(username=STAFF_USERNAME, email=STAFF_EMAIL, password=STAFF_PASSWORD, staff=True)
-    alice = _user(username="alice", email=PARTNER_EMAIL, password=PARTNER_PASSWORD)
+    staff = _user(
+        username=STAFF_USERNAME, email=STAFF_EMAIL, password=STAFF_PASSWORD, full_name="Sam Staff", staff=True
+    )
+    alice = _user(username="alice", email=PARTNER_EMAIL, password=PARTNER_PASSWORD, full_name="Alice Anders")
     partner = Partner.objects.filter(memberships__user=alice, legal_name=PARTNER_NAME).first()
     if partner is None:
         partner = partner_services.create_partner(
@@ -72,10 +80,10 @@ def seed() -> DemoResult:
             owner=alice,
             status=Partner.Status.APPROVED,
             by=staff,
+            handles_phi=True,  # a payer: claims data is PHI, so the BAA applies
         )
     if not partner.handles_phi:
-        partner.handles_phi = True  # a payer: claims data is PHI, so the BAA applies
-        partner.save(update_fields=["handles_phi"])
+        partner = partner_services.update_partner(partner=partner, by=staff, changes={"handles_phi": True})
     for kind in (LegalDocument.Kind.MNDA, LegalDocument.Kind.BAA, LegalDocument.Kind.TERMS):
         document = LegalDocument.objects.current().get(kind=kind)
         legal_services.accept_document(
@@ -92,7 +100,7 @@ def seed() -> DemoResult:
         partner=partner,
         api_token=_demo_token(partner, alice),
         oauth_client=_demo_oauth_client(partner, alice),
-        resource_server=_demo_resource_server(partner, alice),
+        resource_server=_demo_resource_server(partner, alice, staff),
     )
 
 
@@ -102,8 +110,6 @@ DEMO_TOKEN_SCOPES = ["cms.partner.read", "cms.partner.write", "cms.fhir.r4.read"
 def _demo_token(partner: Partner, owner: User) -> str:
     """The demo sandbox API token. Its secret is derived from SECRET_KEY so every run
     prints the same working token (seed_demo refuses to run in production)."""
-    from django.conf import settings
-
     seed = f"demo-api-token:{settings.SECRET_KEY}".encode()
     expected = keys.generate(keys.ENV_PREFIX["sandbox"], seed=seed)
     if not ApiToken.objects.active().filter(lookup=expected.lookup).exists():
@@ -122,7 +128,9 @@ def _demo_token(partner: Partner, owner: User) -> str:
 
 def _other_applications(staff: User) -> None:
     """A pending application and a rejected one, for the review queue."""
-    pending_owner = _user(username="nora", email="nora@northwind-apps.example", password=PARTNER_PASSWORD)
+    pending_owner = _user(
+        username="nora", email="nora@northwind-apps.example", password=PARTNER_PASSWORD, full_name="Nora North"
+    )
     if not Partner.objects.filter(memberships__user=pending_owner).exists():
         partner_services.create_partner(
             legal_name="Northwind Patient Apps",
@@ -139,7 +147,9 @@ def _other_applications(staff: User) -> None:
             handles_phi=True,
             submitted_at=timezone.now(),
         )
-    rejected_owner = _user(username="rex", email="rex@datamarket.example", password=PARTNER_PASSWORD)
+    rejected_owner = _user(
+        username="rex", email="rex@datamarket.example", password=PARTNER_PASSWORD, full_name="Rex Ray"
+    )
     if not Partner.objects.filter(memberships__user=rejected_owner).exists():
         rejected = partner_services.create_partner(
             legal_name="Data Market Resale LLC",
@@ -163,48 +173,38 @@ def _other_applications(staff: User) -> None:
 
 DEMO_CLIENT_ID = "demo-client-credentials"
 DEMO_CLIENT_SCOPES = ["cms.partner.read", "cms.fhir.r4.read", "cms.pipeline.read", "cms.sdk.read"]
+DEMO_RESOURCE_SERVER_ID = "demo-resource-server"
 
 
 def _demo_oauth_client(partner: Partner, owner: User) -> dict[str, str]:
     """A client_credentials client with a secret derived from SECRET_KEY (demo only)."""
-    secret = _demo_client(DEMO_CLIENT_ID, "demo client_credentials", partner, owner, DEMO_CLIENT_SCOPES, False)
+    secret = _demo_client(DEMO_CLIENT_ID, "demo client_credentials", partner, owner, DEMO_CLIENT_SCOPES)
     return {"client_id": DEMO_CLIENT_ID, "client_secret": secret, "scope": " ".join(DEMO_CLIENT_SCOPES)}
 
 
-def _demo_resource_server(partner: Partner, owner: User) -> dict[str, str]:
+def _demo_resource_server(partner: Partner, owner: User, staff: User) -> dict[str, str]:
     """The demo API gateway: the only kind of credential allowed to introspect tokens."""
-    secret = _demo_client(DEMO_RESOURCE_SERVER_ID, "demo resource server (gateway)", partner, owner, [], True)
+    secret = _demo_client(
+        DEMO_RESOURCE_SERVER_ID, "demo resource server (gateway)", partner, owner, ["cms.fhir.r4.read"], staff
+    )
     return {"client_id": DEMO_RESOURCE_SERVER_ID, "client_secret": secret}
 
 
-DEMO_RESOURCE_SERVER_ID = "demo-resource-server"
-
-
 def _demo_client(
-    client_id: str, name: str, partner: Partner, owner: User, scopes: list[str], resource_server: bool
+    client_id: str, name: str, partner: Partner, owner: User, scopes: list[str], gateway_by: User | None = None
 ) -> str:
-    import hashlib
-
-    from django.conf import settings
-
-    from tokens.models import OAuthClient
-    from tokens.oauth import store_client_secret
-
+    """Issue the demo client through the services (audited like any other), unless it is
+    still there as issued; a demo client someone disabled or rotated is issued again."""
     secret = hashlib.sha256(f"demo-oauth-client:{client_id}:{settings.SECRET_KEY}".encode()).hexdigest()
-    OAuthClient.objects.update_or_create(
-        client_id=client_id,
-        defaults={
-            "partner": partner,
-            "name": name,
-            "is_resource_server": resource_server,
-            "client_type": OAuthClient.CLIENT_CONFIDENTIAL,
-            "authorization_grant_type": OAuthClient.GRANT_CLIENT_CREDENTIALS,
-            "hash_client_secret": False,
-            "client_secret": store_client_secret(secret),
-            "secret_prefix": secret[:6],
-            "scopes": scopes,
-            "created_by": owner,
-            "disabled_at": None,
-        },
+    existing = OAuthClient.objects.filter(client_id=client_id).first()
+    usable = existing is not None and existing.is_active and secret_matches(secret, existing.client_secret)
+    if existing is not None and usable and existing.is_resource_server == (gateway_by is not None):
+        return secret
+    if existing is not None:
+        existing.delete()
+    issued = token_services.create_oauth_client(
+        partner=partner, name=name, scopes=scopes, by=owner, fixed_id=client_id, fixed_secret=secret
     )
+    if gateway_by is not None:
+        token_services.set_resource_server(client=issued.client, resource_server=True, by=gateway_by)
     return secret

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -5,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from portal import api_views, views
 
+# Staff sign in like everyone else: allauth's login with its two-factor step and its rate
+# limits, never Django's password-only admin form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "CMS Health Tech Ecosystem — staff"
 admin.site.site_title = "CMS Health Tech Ecosystem staff"
 admin.site.index_title = "Partner programme administration"

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from lib import once
-from lib.errors import Refused
+from lib.errors import Refused, message_of
 from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
@@ -126,7 +126,7 @@ def client_rotate(request: HttpRequest, membership: Membership, client_id: str) 
             client=client, by=membership.user, meta=RequestMeta.of(request), revoke_previous=revoke_previous
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, message_of(exc))
         return redirect("tokens:clients")
     note = (
         "The previous secret and every access token issued with it stopped working now."

@@ -24,7 +24,7 @@ def _validate(partner: Partner, requested: list[str], method: str, kind: str) ->
     if not requested:
         raise ValidationError({"scopes": "Choose at least one scope."})
     problems = []
-    allowed = set(partner.allowed_categories)
+    usable = catalog.within_allowance(requested, partner.allowed_categories)
     for code in dict.fromkeys(requested):
         scope = catalog.get(code)
         if scope is None:
@@ -32,13 +32,12 @@ def _validate(partner: Partner, requested: list[str], method: str, kind: str) ->
         elif method not in scope.auth_methods:
             methods = " or ".join(scope.auth_methods)
             problems.append(f"{code}: not available to {kind} (needs {methods}).")
-        elif scope.category not in allowed:
+        elif code not in usable:
             name = catalog.CATEGORIES_BY_SLUG[scope.category].name
             problems.append(f"{code}: the {name} category is not in your organization's allowance.")
     if problems:
         raise ValidationError({"scopes": problems})
-    order = {code: i for i, code in enumerate(catalog.SCOPES_BY_CODE)}
-    return sorted(dict.fromkeys(requested), key=order.__getitem__)
+    return catalog.ordered(requested)
 
 
 def choices(partner: Partner, method: str = API_KEY) -> list[catalog.CategoryGroup]:

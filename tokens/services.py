@@ -287,8 +287,12 @@ def create_oauth_client(
     with_registration_token: bool = False,
     jwks: Any = None,
     jwks_uri: str = "",
+    fixed_id: str = "",
+    fixed_secret: str = "",
 ) -> IssuedClient:
-    """Register a confidential client_credentials client (sandbox)."""
+    """Register a confidential client_credentials client (sandbox). ``fixed_id`` and
+    ``fixed_secret`` are for the demo data only, so ``seed_demo`` prints the same working
+    client on every run."""
     _authorize(partner, by)
     name = name.strip()
     if not name:
@@ -315,7 +319,7 @@ def create_oauth_client(
             jwks_remote.fetch(jwks_uri)
         except jwks_remote.JwksUnavailable as exc:
             raise ValidationError({"jwks_uri": str(exc)}) from exc
-    secret = "" if uses_keys else pysecrets.token_urlsafe(36)
+    secret = "" if uses_keys else (fixed_secret or pysecrets.token_urlsafe(36))
     registration_token = pysecrets.token_urlsafe(32) if with_registration_token else ""
     with transaction.atomic():
         reserve(
@@ -325,6 +329,7 @@ def create_oauth_client(
             what="OAuth clients",
         )
         client = OAuthClient.objects.create(
+            **({"client_id": fixed_id} if fixed_id else {}),
             partner=partner,
             name=name[:255],
             client_type=OAuthClient.CLIENT_CONFIDENTIAL,

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lib.admin import staff_user
+from lib.errors import message_of
 from lib.request_context import RequestMeta
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, Endpoint, Event
@@ -114,7 +115,7 @@ class DeliveryAdmin(ReadOnlyAdmin[Delivery]):
             try:
                 services.replay_delivery(delivery=delivery, by=staff, meta=meta)
             except ValidationError as exc:
-                self.message_user(request, f"{delivery.public_id}: {' '.join(exc.messages)}", messages.WARNING)
+                self.message_user(request, f"{delivery.public_id}: {message_of(exc)}", messages.WARNING)
             else:
                 replayed += 1
         self.message_user(request, f"{replayed} deliveries queued again.", messages.SUCCESS)

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lib import once
+from lib.errors import message_of
 from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
@@ -203,7 +204,7 @@ def endpoint_test(request: HttpRequest, membership: Membership, endpoint_id: str
     try:
         delivery = services.send_test(endpoint=endpoint, by=membership.user, meta=RequestMeta.of(request))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, message_of(exc))
         return redirect("webhooks:detail", endpoint.public_id)
     messages.success(request, "Test event queued. Its delivery appears below within seconds.")
     return redirect("webhooks:delivery", delivery.public_id)
@@ -258,7 +259,7 @@ def delivery_replay(request: HttpRequest, membership: Membership, delivery_id: s
     try:
         replay = services.replay_delivery(delivery=delivery, by=membership.user, meta=RequestMeta.of(request))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, message_of(exc))
         return redirect("webhooks:delivery", delivery.public_id)
     messages.success(request, "Replay queued with the same webhook-id.")
     return redirect("webhooks:delivery", replay.public_id)
