@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from lib import email
+from lib import mail
 from partners.models import Invitation, Membership, Partner
 
 KINDS = ("received", "new_application", "decision")
@@ -37,7 +37,7 @@ def build(kind: str, partner: Partner) -> EmailMessage:
     else:
         recipients = owner_emails(partner)
         subject = f"Your application {partner.gpid}: {partner.get_status_display()}"
-    return email.build(
+    return mail.build(
         subject=subject,
         template=f"partners/email/{kind}.txt",
         context={"partner": partner, "change": partner.status_changes.first()},
@@ -46,7 +46,7 @@ def build(kind: str, partner: Partner) -> EmailMessage:
 
 
 def invitation(invitation: Invitation) -> EmailMessage:
-    return email.build(
+    return mail.build(
         subject=f"Join {invitation.partner.legal_name} on the developer portal",
         template="partners/email/invitation.txt",
         context={"invitation": invitation, "url": invitation.url},

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from lib import http as outbound
+from lib import outbound
 from lib.ssrf import BlockedDestination, resolve
 from tokens import jwt_auth
 

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from lib import http
+from lib import outbound
 from lib.environment import Environment
 from lib.ssrf import BlockedDestination, resolve
 from webhooks import disabling, signing
@@ -152,7 +152,7 @@ class Posted:
 
     started_at: datetime
     headers: dict[str, str]
-    result: http.Result
+    result: outbound.Result
     address: str
 
 
@@ -186,16 +186,16 @@ def _post(job: Claim) -> Posted:
         headers = signed_headers(endpoint, job.event_public_id, job.body, int(time.time()))
     except InvalidTag:
         error = "Not sent: the signing secret cannot be decrypted (the server key changed). Rotate the secret."
-        return Posted(started_at, {}, http.Result(None, "", error, 0), "")
+        return Posted(started_at, {}, outbound.Result(None, "", error, 0), "")
     try:
         dest = resolve(endpoint.url, require_https=endpoint.environment == Environment.PRODUCTION)
     except BlockedDestination as exc:
-        return Posted(started_at, headers, http.Result(None, "", f"Not sent: {exc}"[:300], 0), "")
+        return Posted(started_at, headers, outbound.Result(None, "", f"Not sent: {exc}"[:300], 0), "")
     try:
-        result = http.post(dest, job.body.encode(), headers, timeout=settings.WEBHOOKS_TIMEOUT)
+        result = outbound.post(dest, job.body.encode(), headers, timeout=settings.WEBHOOKS_TIMEOUT)
     except Exception as exc:  # a bug or an exotic network error: record it, never lose the row
         logger.exception("webhook POST for delivery %s failed unexpectedly", job.delivery_id)
-        result = http.Result(None, "", f"Internal error while sending: {type(exc).__name__}", 0)
+        result = outbound.Result(None, "", f"Internal error while sending: {type(exc).__name__}", 0)
     return Posted(started_at, headers, result, dest.address)
 
 

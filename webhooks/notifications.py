@@ -9,14 +9,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
 
-from lib import email
+from lib import mail
 from lib.tasks import countdown
 from partners.notifications import admin_emails
 from webhooks.models import Endpoint
 
 
 def endpoint_disabled(endpoint: Endpoint) -> EmailMessage:
-    return email.build(
+    return mail.build(
         subject=f"Webhook endpoint disabled: {endpoint.url}",
         template="webhooks/email/endpoint_disabled.txt",
         context={

@@ -1,7 +1,7 @@
 import json
 import logging
 
-from portal.logging import JsonFormatter, RequestIdFilter
+from portal.logformat import JsonFormatter, RequestIdFilter
 
 
 def test_request_id_is_minted_and_returned(client, db):
