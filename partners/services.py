@@ -83,7 +83,7 @@ def reserve(*, partner: Partner, existing: QuerySet[Any], limit: int, what: str)
         raise PermissionDenied(f"This organization's application was declined; {what} cannot be created.")
     if existing.count() >= limit:
         raise ValidationError(
-            f"{locked.legal_name} already has {limit} active {what}, the most allowed; remove unused ones first."
+            f"{locked.legal_name} already has {limit} {what}, the most allowed; remove one you no longer use first."
         )
     return locked
 

@@ -107,7 +107,7 @@ def create_api_token(
             partner=partner,
             existing=ApiToken.objects.api_keys().active().filter(partner=partner),
             limit=MAX_ACTIVE_TOKENS,
-            what="API tokens",
+            what="active API tokens",
         )
         token = ApiToken.objects.create(
             partner=partner,
@@ -326,7 +326,7 @@ def create_oauth_client(
             partner=partner,
             existing=OAuthClient.objects.active().filter(partner=partner),
             limit=MAX_ACTIVE_TOKENS,
-            what="OAuth clients",
+            what="active OAuth clients",
         )
         client = OAuthClient.objects.create(
             **({"client_id": fixed_id} if fixed_id else {}),

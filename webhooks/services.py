@@ -21,6 +21,7 @@ from lib.ids import iso
 from lib.request_context import RequestMeta
 from lib.ssrf import BlockedDestination, resolve
 from partners.models import Partner
+from partners.services import reserve
 from webhooks import signing, tasks
 from webhooks.disabling import authorize_webhooks, disable_endpoint
 
@@ -132,13 +133,12 @@ def create_endpoint(
     url = check_destination(url, environment)
     secret = signing.new_secret()
     with transaction.atomic():
-        # Lock the partner row so two parallel requests cannot both pass the limit.
-        Partner.objects.select_for_update().filter(pk=partner.pk).first()
-        if Endpoint.objects.filter(partner=partner).count() >= MAX_ENDPOINTS:
-            raise ValidationError(
-                f"You already have {MAX_ENDPOINTS} webhook endpoints, the most allowed. "
-                "Delete one you no longer use, or subscribe an existing endpoint to more events."
-            )
+        reserve(
+            partner=partner,
+            existing=Endpoint.objects.filter(partner=partner),
+            limit=MAX_ENDPOINTS,
+            what="webhook endpoints",
+        )
         endpoint = Endpoint(
             partner=partner,
             url=url,

@@ -125,6 +125,15 @@ def test_twenty_endpoints_is_the_limit(alice_api):
     assert Endpoint.objects.count() == services.MAX_ENDPOINTS
 
 
+def test_a_declined_partner_cannot_add_endpoints(alice_api, acme):
+    from partners.models import Partner
+
+    Partner.objects.filter(pk=acme.pk).update(status=Partner.Status.REJECTED)
+    resp = create(alice_api)
+    assert resp.status_code == 403 and "declined" in resp.json()["detail"]
+    assert not Endpoint.objects.exists()
+
+
 def test_patch_changes_fields_and_disables_and_enables(alice_api):
     endpoint_id = create(alice_api).json()["id"]
     resp = alice_api.patch(
