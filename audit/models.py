@@ -49,6 +49,12 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=512, blank=True, default="")
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Data access (FHIR): the interaction ("GET Patient/123", "SEARCH Observation"), the
+    # patient whose data it was, the scopes presented, and what kinds of data (seed 002).
+    interaction = models.CharField(max_length=200, blank=True, default="")
+    patient_ref = models.CharField(max_length=80, blank=True, default="")
+    scopes = models.JSONField(default=list, blank=True)
+    data_categories = models.JSONField(default=list, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

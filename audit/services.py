@@ -23,18 +23,28 @@ def record(
     status_code: int | None = None,
     details: dict[str, Any] | None = None,
     model: Any = None,
+    actor_id: int | None = None,
+    partner_id: int | None = None,
+    partner_gpid: str = "",
+    interaction: str = "",
+    patient_ref: str = "",
+    scopes: list[str] | None = None,
+    data_categories: list[str] | None = None,
 ) -> AuditEvent:
     """Append one audit record. Runs in the caller's transaction, so an action that
     rolls back leaves no record claiming it happened. ``model``: the historical
-    AuditEvent of a data migration (services called from migrations pass it)."""
+    AuditEvent of a data migration (services called from migrations pass it).
+
+    On hot paths (every FHIR read is audited) callers pass ``actor_id``, ``partner_id``
+    and ``partner_gpid`` instead of objects, so writing the record loads nothing."""
     meta = meta or RequestMeta.system()
     user = actor if actor is not None and actor.is_authenticated else None
     created: AuditEvent = (model or AuditEvent).objects.create(
         action=action,
-        actor=user,
+        actor_id=actor_id if user is None else user.pk,
         actor_label=(getattr(user, "email", "") or str(user)) if user is not None else "",
-        partner=partner,
-        partner_gpid=getattr(partner, "gpid", "") or "",
+        partner_id=partner_id if partner is None else partner.pk,
+        partner_gpid=partner_gpid or getattr(partner, "gpid", "") or "",
         client_id=client_id,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(getattr(obj, "public_id", None) or obj.pk) if obj is not None else "",
@@ -43,6 +53,10 @@ def record(
         user_agent=meta.user_agent,
         outcome=outcome,
         status_code=status_code,
+        interaction=interaction,
+        patient_ref=patient_ref,
+        scopes=scopes or [],
+        data_categories=data_categories or [],
         details=details or {},
     )
     return created

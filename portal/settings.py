@@ -326,6 +326,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # --- OAuth 2.0 (django-oauth-toolkit) ---------------------------------------------------
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tokens.OAuthClient"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name (tokens.AccessContext)
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "tokens.oauth.Validator",
     "APPLICATION_ADMIN_CLASS": "tokens.admin.OAuthClientAdmin",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("", include("tokens.urls")),
     path("", include("webhooks.urls")),
+    path("", include("sandbox.urls")),
     # Signing up means applying for an organization: allauth's own form leads to the wizard.
     path("accounts/signup/", RedirectView.as_view(pattern_name="onboarding:signup", permanent=False)),
     path("accounts/", include("allauth.urls")),

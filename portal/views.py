@@ -17,9 +17,12 @@ from partners.permissions import Action, can
 from partners.types import PARTNER_TYPES
 from portal import content, health, sdks
 from portal.dashboard import next_steps
+from sandbox import outcome
 from scopes import catalog as scopes
 from webhooks.catalog import EVENT_TYPES
 
+# FHIR issue types for the statuses Django itself may answer under /fhir.
+FHIR_CODES = {400: "invalid", 403: "forbidden", 404: "not-found"}
 # Paths whose clients are programs: errors there are JSON ``{"detail", "code"}``.
 API_PREFIXES = ("/api/", "/cms/", "/cms-ecosystem/", "/webhooks", "/oauth/")
 
@@ -125,6 +128,8 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _error(request: HttpRequest, status: int, code: str, detail: str, title: str) -> HttpResponse:
+    if request.path.startswith("/fhir/"):
+        return outcome.response(status, [outcome.Problem("error", FHIR_CODES.get(status, "exception"), detail)])
     if _is_api(request):
         return JsonResponse({"detail": detail, "code": code}, status=status)
     return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
@@ -146,6 +151,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     detail = "Something went wrong on our side. The error has been logged; please try again."
+    if request.path.startswith("/fhir/"):
+        return outcome.response(500, [outcome.Problem("fatal", "exception", detail)])
     if _is_api(request):
         return JsonResponse({"detail": detail, "code": "server_error"}, status=500)
     # No template context processors here: the failure may be in one of them.

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from scopes import smart
 from scopes.data import CATEGORIES, HOME_PAGE_SCOPES, SCOPES, Category, ScopeDef
 
 SCOPES_BY_CODE: dict[str, ScopeDef] = {s.code: s for s in SCOPES}
@@ -69,12 +70,22 @@ def within_allowance(codes: Iterable[str], allowed_categories: Iterable[str]) ->
     pass through this when used (bearer authentication, the token endpoint, introspection),
     so when staff narrow an allowance the removed scopes stop working everywhere at once."""
     allowed = set(allowed_categories)
-    return frozenset(c for c in codes if (d := SCOPES_BY_CODE.get(c)) is not None and d.category in allowed)
+    return frozenset(c for c in codes if category_of(c) in allowed)
+
+
+def category_of(code: str) -> str | None:
+    """The category of a catalog scope, or of a SMART resource scope the catalog does not
+    list by name (``patient/Observation.rs?category=...``); None for anything else."""
+    scope = SCOPES_BY_CODE.get(code)
+    return scope.category if scope is not None else smart.category(code)
 
 
 _ORDER = {code: index for index, code in enumerate(SCOPES_BY_CODE)}
 
 
 def ordered(codes: Iterable[str]) -> list[str]:
-    """Known codes in catalog order (how every list of scopes is shown)."""
-    return sorted((c for c in set(codes) if c in _ORDER), key=_ORDER.__getitem__)
+    """Catalog codes in catalog order (how every list of scopes is shown), then SMART
+    resource scopes the catalog does not name, alphabetically; anything else dropped."""
+    unique = set(codes)
+    named = sorted((c for c in unique if c in _ORDER), key=_ORDER.__getitem__)
+    return named + sorted(c for c in unique if c not in _ORDER and smart.parse(c) is not None)

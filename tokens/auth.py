@@ -25,9 +25,9 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from partners.models import Partner
-from scopes import catalog
+from scopes import catalog, smart
 from tokens import keys
-from tokens.models import ApiToken, OAuthClient
+from tokens.models import AccessContext, ApiToken, OAuthClient
 
 REALM = "CMS Health Tech Ecosystem"
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -45,6 +45,10 @@ class Principal:
     issued_at: int | None = None  # unix seconds, for introspection
     expires_at: int | None = None
     subject: str = ""  # the person an OAuth token acts for (SMART); "" for partner credentials
+    patient: str = ""  # SMART patient context: patient-level scopes reach only this patient's data
+    partner_id: int = 0  # known without loading the partner (hot paths audit with ids)
+    partner_gpid: str = ""
+    user_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -206,6 +210,7 @@ def _token_row(lookup_id: str, secret_hash: str) -> tuple[dict[str, Any] | None,
                 "expires_at",
                 "last_used_at",
                 "partner__allowed_categories",
+                "partner__gpid",
                 "created_by__is_active",
             )
             .first()
@@ -218,6 +223,7 @@ def _token_row(lookup_id: str, secret_hash: str) -> tuple[dict[str, Any] | None,
             "user_id": token["created_by_id"],
             "scopes": token["scopes"],
             "allowed": list(token["partner__allowed_categories"] or []),
+            "gpid": token["partner__gpid"],
             "environment": token["environment"],
             "public_id": token["public_id"],
             "kind": token["kind"],
@@ -259,6 +265,9 @@ def resolve(raw: str) -> Principal:
         credential_id=row["public_id"],
         kind=row["kind"],
         issued_at=row.get("created"),
+        partner_id=partner_id,
+        partner_gpid=row.get("gpid", ""),
+        user_id=user_id,
         expires_at=int(row["expires"]) if row["expires"] is not None else None,
     )
 
@@ -267,7 +276,7 @@ def _resolve_oauth(raw: str) -> Principal:
     """An OAuth 2.0 access token issued by /oauth/token."""
     checksum = hashlib.sha256(raw.encode()).hexdigest()
     access = (
-        AccessToken.objects.select_related("application__partner", "application__created_by", "user")
+        AccessToken.objects.select_related("application__partner", "application__created_by", "user", "smart_context")
         .filter(token_checksum=checksum)
         .first()
     )
@@ -284,7 +293,8 @@ def _resolve_oauth(raw: str) -> Principal:
         user=holder,
         # What the token was issued with, still registered on the client, still allowed.
         scopes=catalog.within_allowance(
-            set(access.scope.split()) & set(client.scopes), client.partner.allowed_categories
+            [s for s in access.scope.split() if any(smart.covers(r, s) for r in client.scopes)],
+            client.partner.allowed_categories,
         ),
         environment=client.environment,
         credential_id=f"oauth:{client.client_id}",
@@ -293,7 +303,18 @@ def _resolve_oauth(raw: str) -> Principal:
         issued_at=int(access.created.timestamp()),
         expires_at=int(access.expires.timestamp()),
         subject=str(access.user_id) if access.user_id else "",
+        patient=_patient_context(access),
+        partner_id=client.partner_id,
+        partner_gpid=client.partner.gpid,
+        user_id=holder.pk,
     )
+
+
+def _patient_context(access: AccessToken) -> str:
+    try:
+        return str(access.smart_context.patient_id)
+    except AccessContext.DoesNotExist:
+        return ""
 
 
 class BearerAuthentication(BaseAuthentication):

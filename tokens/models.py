@@ -164,3 +164,18 @@ class OAuthClient(AbstractApplication):
             "revoked_at": iso(when),
             "reason": ApiToken.RevokeReason.USER_REQUEST,
         }
+
+
+class AccessContext(models.Model):
+    """The SMART launch context bound to an OAuth access token: the patient in context
+    (patient-level scopes are confined to that patient's compartment) and the fhirUser.
+    Tokens without a row have no patient context."""
+
+    token = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL, on_delete=models.CASCADE, related_name="smart_context"
+    )
+    patient_id = models.CharField(max_length=64, blank=True, default="")
+    fhir_user = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"token {self.token_id}: patient {self.patient_id or '—'}"
