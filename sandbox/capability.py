@@ -25,8 +25,8 @@ SEARCH_TYPE_URLS = {
 
 
 # What the partner partitions accept; the statement lists it once it works.
-WRITES = False
-SYSTEM_INTERACTIONS: tuple[str, ...] = ()
+WRITES = True
+SYSTEM_INTERACTIONS: tuple[str, ...] = ("transaction", "batch")
 
 
 def _profile_versioned(url: str) -> str:
@@ -47,7 +47,7 @@ def _resource(type_def: defs.TypeDef) -> dict[str, Any]:
         "interaction": interactions,
         "versioning": "versioned",
         "readHistory": True,
-        "updateCreate": False,
+        "updateCreate": True,
         "conditionalCreate": True,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,

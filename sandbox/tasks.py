@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import json
+
+from celery import shared_task
+
+from pipeline import services as pipeline
+from pipeline.models import SyncJob
+from sandbox import ingest
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def ingest_bundle(job_id: int) -> None:
+    """Process a large pushed Bundle (authorized when it was accepted). Safe to run twice:
+    a finished job is left alone."""
+    job = SyncJob.objects.select_related("partner").filter(pk=job_id).first()
+    if job is None or job.is_done:
+        return
+    job = pipeline.mark_processing(job=job)
+    bundle = json.loads(job.request_body)
+    ingest.process(
+        job, kind=bundle["type"], entries=bundle["entry"], partner_id=job.partner_id, grant_for=ingest.granted
+    )
+    SyncJob.objects.filter(pk=job.pk).update(request_body="")
