@@ -16,9 +16,7 @@ FHIR = "application/fhir+json"
 
 @pytest.fixture
 def writer(issue):
-    return issue(
-        scopes=["cms.partner.read", "cms.fhir.r4.read", "cms.fhir.rest.write", "cms.fhir.bundle.push"]
-    ).secret
+    return issue(scopes=["cms.partner.read", "cms.fhir.r4.read", "cms.fhir.rest.write", "cms.fhir.bundle.push"]).secret
 
 
 def send(client, method, path, token, body=None, gpid=None, **headers):
@@ -138,7 +136,14 @@ def test_a_transaction_resolves_references_and_completes_a_sync_job(client, lake
     job = SyncJob.objects.get(public_id=resp["X-Sync-Job"])
     assert job.status == "completed" and job.records_processed == 2
     event = Event.objects.get(type="pipeline.sync.completed")
-    assert list(event.payload) == ["event", "job_id", "partner_gpid", "resource_types", "records_processed", "completed_at"]
+    assert list(event.payload) == [
+        "event",
+        "job_id",
+        "partner_gpid",
+        "resource_types",
+        "records_processed",
+        "completed_at",
+    ]
     assert event.payload["resource_types"] == ["Observation", "Patient"] and event.payload["partner_gpid"] == acme.gpid
 
 
