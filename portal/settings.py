@@ -184,6 +184,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 30.0},
     "clear-expired-oauth-tokens": {"task": "tokens.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
     "sweep-webhook-deliveries": {"task": "webhooks.tasks.sweep", "schedule": 15.0},
+    "expire-fhir-exports": {"task": "sandbox.tasks.expire_exports", "schedule": 3600.0},
 }
 
 # --- Webhooks (DESIGN §5) ----------------------------------------------------------------

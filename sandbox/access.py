@@ -33,6 +33,7 @@ class Grant:
     permission: str
     patient: str = ""
     filters: tuple[tuple[tuple[str, str], ...], ...] = ()
+    system: bool = False  # given by a system/ scope (SMART Backend Services): Bulk export may use it
 
 
 def grant(*, scopes: frozenset[str], patient_context: str, resource_type: str, permission: str) -> Grant:
@@ -56,7 +57,8 @@ def grant(*, scopes: frozenset[str], patient_context: str, resource_type: str, p
     filters: tuple[tuple[tuple[str, str], ...], ...] = ()
     if all(s.filters for s in usable):
         filters = tuple(s.filters for s in usable)
-    return Grant(resource_type, permission, patient=patient_context if confined else "", filters=filters)
+    system = any(s.context == "system" for s in usable)
+    return Grant(resource_type, permission, patient=patient_context if confined else "", filters=filters, system=system)
 
 
 def _needs(resource_type: str, permission: str) -> str:

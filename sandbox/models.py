@@ -151,3 +151,45 @@ class ReferenceIndex(_Index):
 
     def __str__(self) -> str:
         return f"{self.param}={self.target_type}/{self.target_id}"
+
+
+class ExportJob(models.Model):
+    """A FHIR Bulk Data export (kick-off, status polling, NDJSON files, cancellation)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    class Level(models.TextChoices):
+        SYSTEM = "system", "System ($export)"
+        PATIENT = "patient", "All patients (Patient/$export)"
+        GROUP = "group", "Group (Group/[id]/$export)"
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="fhir_exports")
+    credential_id = models.CharField(max_length=100)  # who asked: only the same partner may poll and download
+    level = models.CharField(max_length=16, choices=Level.choices)
+    group_id = models.CharField(max_length=64, blank=True, default="")
+    types = models.JSONField(default=list)
+    since = models.DateTimeField(null=True, blank=True)
+    request_url = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    progress = models.CharField(max_length=200, blank=True, default="")
+    transaction_time = models.DateTimeField(default=timezone.now)
+    output = models.JSONField(default=list)  # [{"type", "file", "count"}]
+    errors = models.JSONField(default=list)  # [{"type", "file", "count"}] of OperationOutcome NDJSON
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.public_id} {self.status}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)

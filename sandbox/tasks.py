@@ -6,7 +6,7 @@ from celery import shared_task
 
 from pipeline import services as pipeline
 from pipeline.models import SyncJob
-from sandbox import ingest
+from sandbox import export, ingest
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -22,3 +22,15 @@ def ingest_bundle(job_id: int) -> None:
         job, kind=bundle["type"], entries=bundle["entry"], partner_id=job.partner_id, grant_for=ingest.granted
     )
     SyncJob.objects.filter(pk=job.pk).update(request_body="")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_export(job_id: int) -> None:
+    """Write a Bulk Data export's NDJSON files (safe to run twice: a finished job is skipped)."""
+    export.run(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_exports() -> int:
+    """Beat, hourly: remove exports past their 24 hours."""
+    return export.expire()

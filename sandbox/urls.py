@@ -5,11 +5,21 @@ from sandbox import views
 app_name = "sandbox"
 
 TYPE = r"(?P<resource_type>[A-Z][A-Za-z]{1,63})"
-ID = r"(?P<logical_id>[A-Za-z0-9\-.]{1,64})"
+ID_CHARS = r"[A-Za-z0-9\-.]{1,64}"
+ID = rf"(?P<logical_id>{ID_CHARS})"
 
 urlpatterns = [
     re_path(r"^fhir/R4/metadata/?$", views.metadata, name="metadata"),
     re_path(r"^fhir/R4/?$", views.system_level, name="system"),
+    re_path(r"^fhir/R4/\$export/?$", views.export_system, name="export"),
+    re_path(r"^fhir/R4/Patient/\$export/?$", views.export_patients, name="export-patients"),
+    re_path(rf"^fhir/R4/Group/(?P<group_id>{ID_CHARS})/\$export/?$", views.export_group, name="export-group"),
+    re_path(r"^fhir/R4/_export/(?P<job_id>exp_[A-Za-z0-9_\-]{1,40})/?$", views.export_status, name="export-status"),
+    re_path(
+        r"^fhir/R4/_export/(?P<job_id>exp_[A-Za-z0-9_\-]{1,40})/(?P<resource_type>[A-Z][A-Za-z]+)\.ndjson$",
+        views.export_file,
+        name="export-file",
+    ),
     re_path(r"^fhir/R4/_async/(?P<job_id>[A-Za-z0-9_\-]{1,40})/?$", views.async_status, name="async"),
     re_path(rf"^fhir/R4/{TYPE}/?$", views.type_level, name="type"),
     re_path(rf"^fhir/R4/{TYPE}/_search/?$", views.search_post, name="search-post"),

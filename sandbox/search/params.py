@@ -457,6 +457,16 @@ TYPES: dict[str, TypeDef] = {
             data_category="lab results",
         ),
         _type(
+            "Group",
+            [
+                _p("identifier", TOKEN, "identifier"),
+                _p("type", TOKEN, "type"),
+                _p("member", REFERENCE, "member.entity"),
+                _p("characteristic", TOKEN, "characteristic.code"),
+            ],
+            data_category="attribution",
+        ),
+        _type(
             "ExplanationOfBenefit",
             [
                 _patient("patient"),

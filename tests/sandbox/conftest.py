@@ -97,6 +97,15 @@ def mini_lake() -> list[dict]:
                 "agent": [{"who": {"reference": "Organization/payer"}}],
             }
         )
+    resources.append(
+        {
+            "resourceType": "Group",
+            "id": "only-p1",
+            "type": "person",
+            "actual": True,
+            "member": [{"entity": {"reference": "Patient/p1"}}],
+        }
+    )
     return resources
 
 
