@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from sandbox import views
+from sandbox.api import bulk, read, write
 
 app_name = "sandbox"
 
@@ -9,22 +9,22 @@ ID_CHARS = r"[A-Za-z0-9\-.]{1,64}"
 ID = rf"(?P<logical_id>{ID_CHARS})"
 
 urlpatterns = [
-    re_path(r"^fhir/R4/metadata/?$", views.metadata, name="metadata"),
-    re_path(r"^fhir/R4/?$", views.system_level, name="system"),
-    re_path(r"^fhir/R4/\$export/?$", views.export_system, name="export"),
-    re_path(r"^fhir/R4/Patient/\$export/?$", views.export_patients, name="export-patients"),
-    re_path(rf"^fhir/R4/Group/(?P<group_id>{ID_CHARS})/\$export/?$", views.export_group, name="export-group"),
-    re_path(r"^fhir/R4/_export/(?P<job_id>exp_[A-Za-z0-9_\-]{1,40})/?$", views.export_status, name="export-status"),
+    re_path(r"^fhir/R4/metadata/?$", read.metadata, name="metadata"),
+    re_path(r"^fhir/R4/?$", write.system_level, name="system"),
+    re_path(r"^fhir/R4/\$export/?$", bulk.export_system, name="export"),
+    re_path(r"^fhir/R4/Patient/\$export/?$", bulk.export_patients, name="export-patients"),
+    re_path(rf"^fhir/R4/Group/(?P<group_id>{ID_CHARS})/\$export/?$", bulk.export_group, name="export-group"),
+    re_path(r"^fhir/R4/_export/(?P<job_id>exp_[A-Za-z0-9_\-]{1,40})/?$", bulk.export_status, name="export-status"),
     re_path(
         r"^fhir/R4/_export/(?P<job_id>exp_[A-Za-z0-9_\-]{1,40})/(?P<resource_type>[A-Z][A-Za-z]+)\.ndjson$",
-        views.export_file,
+        bulk.export_file,
         name="export-file",
     ),
-    re_path(r"^fhir/R4/_async/(?P<job_id>[A-Za-z0-9_\-]{1,40})/?$", views.async_status, name="async"),
-    re_path(rf"^fhir/R4/{TYPE}/?$", views.type_level, name="type"),
-    re_path(rf"^fhir/R4/{TYPE}/_search/?$", views.search_post, name="search-post"),
-    re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/?$", views.instance_history, name="history"),
-    re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$", views.vread, name="vread"),
-    re_path(rf"^fhir/R4/{TYPE}/{ID}/?$", views.instance, name="instance"),
-    re_path(r"^fhir/.*$", views.unknown, name="unknown"),
+    re_path(r"^fhir/R4/_async/(?P<job_id>[A-Za-z0-9_\-]{1,40})/?$", write.async_status, name="async"),
+    re_path(rf"^fhir/R4/{TYPE}/?$", read.type_level, name="type"),
+    re_path(rf"^fhir/R4/{TYPE}/_search/?$", read.search_post, name="search-post"),
+    re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/?$", read.instance_history, name="history"),
+    re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$", read.vread, name="vread"),
+    re_path(rf"^fhir/R4/{TYPE}/{ID}/?$", read.instance, name="instance"),
+    re_path(r"^fhir/.*$", read.unknown, name="unknown"),
 ]

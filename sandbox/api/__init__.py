@@ -1,0 +1,1 @@
+"""The /fhir/R4 HTTP interface (plain Django views)."""
