@@ -36,9 +36,12 @@ class Grant:
     system: bool = False  # given by a system/ scope (SMART Backend Services): Bulk export may use it
 
 
-def grant(*, scopes: frozenset[str], patient_context: str, resource_type: str, permission: str) -> Grant:
-    """The grant for ``permission`` (a letter of cruds) on ``resource_type``, or FhirError 403."""
-    if permission in "rs" and READ_ALL in scopes:
+def grant(
+    *, scopes: frozenset[str], patient_context: str, resource_type: str, permission: str, read_scope: str = READ_ALL
+) -> Grant:
+    """The grant for ``permission`` (a letter of cruds) on ``resource_type``, or FhirError 403.
+    ``read_scope``: the platform scope that reads everything (cms.fhir.r5.read under /fhir/R5)."""
+    if permission in "rs" and read_scope in scopes:
         return Grant(resource_type, permission)
     if permission in "cud" and WRITE_REST in scopes:
         return Grant(resource_type, permission)
@@ -52,7 +55,7 @@ def grant(*, scopes: frozenset[str], patient_context: str, resource_type: str, p
                 f"{matching[0].raw} is a patient-level scope, but this token has no patient in context: "
                 "authorize with launch/patient (or an EHR launch) to get one.",
             )
-        raise FhirError(403, "forbidden", _needs(resource_type, permission))
+        raise FhirError(403, "forbidden", _needs(resource_type, permission, read_scope))
     confined = all(s.context == "patient" for s in usable)
     filters: tuple[tuple[tuple[str, str], ...], ...] = ()
     if all(s.filters for s in usable):
@@ -61,10 +64,10 @@ def grant(*, scopes: frozenset[str], patient_context: str, resource_type: str, p
     return Grant(resource_type, permission, patient=patient_context if confined else "", filters=filters, system=system)
 
 
-def _needs(resource_type: str, permission: str) -> str:
+def _needs(resource_type: str, permission: str, read_scope: str) -> str:
     verb = VERBS[permission]
     letter = "rs" if permission in "rs" else permission
-    platform = READ_ALL if permission in "rs" else WRITE_REST
+    platform = read_scope if permission in "rs" else WRITE_REST
     return (
         f"This token has no scope to {verb} {resource_type}: it needs {platform}, or a SMART scope such as "
         f"patient/{resource_type}.{letter} (v2) or patient/{resource_type}.{'read' if permission in 'rs' else 'write'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.utils import timezone
@@ -23,6 +24,10 @@ def _link(relation: str, url: str) -> str:
     return _dump({"relation": relation, "url": url})
 
 
+def _stored(row: Resource) -> str:
+    return row.body
+
+
 def searchset(
     page: Page,
     search: Search,
@@ -30,6 +35,7 @@ def searchset(
     base: str,
     included: list[Resource],
     warnings: list[Problem],
+    body_of: Callable[[Resource], str] = _stored,
 ) -> str:
     path = f"{base}/{search.resource_type}"
     query = urlencode(search.echo)
@@ -38,11 +44,11 @@ def searchset(
         if cursor:
             links.append(_link(relation, f"{path}?{urlencode([*search.echo, ('_cursor', cursor)])}"))
     entries = [
-        f'{{"fullUrl":"{base}/{r.resource_type}/{r.logical_id}","resource":{r.body},"search":{{"mode":"match"}}}}'
+        f'{{"fullUrl":"{base}/{r.resource_type}/{r.logical_id}","resource":{body_of(r)},"search":{{"mode":"match"}}}}'
         for r in page.matches
     ]
     entries.extend(
-        f'{{"fullUrl":"{base}/{r.resource_type}/{r.logical_id}","resource":{r.body},"search":{{"mode":"include"}}}}'
+        f'{{"fullUrl":"{base}/{r.resource_type}/{r.logical_id}","resource":{body_of(r)},"search":{{"mode":"include"}}}}'
         for r in included
     )
     if warnings:

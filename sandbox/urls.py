@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from sandbox.api import bulk, read, write
+from sandbox.api import bulk, r5, read, write
 
 app_name = "sandbox"
 
@@ -26,5 +26,8 @@ urlpatterns = [
     re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/?$", read.instance_history, name="history"),
     re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$", read.vread, name="vread"),
     re_path(rf"^fhir/R4/{TYPE}/{ID}/?$", read.instance, name="instance"),
+    re_path(r"^fhir/R5/metadata/?$", r5.metadata, name="r5-metadata"),
+    re_path(rf"^fhir/R5/{TYPE}/?$", r5.search, name="r5-search"),
+    re_path(rf"^fhir/R5/{TYPE}/{ID}/?$", r5.read, name="r5-read"),
     re_path(r"^fhir/.*$", read.unknown, name="unknown"),
 ]

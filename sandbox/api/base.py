@@ -28,6 +28,7 @@ from tokens.auth import REALM, InvalidToken, Principal, resolve
 
 ACCEPTABLE = ("application/fhir+json", "application/json", "application/*", "*/*", "application/json+fhir")
 FORMATS = ("json", "application/fhir+json", "application/json")
+R5_READ = "cms.fhir.r5.read"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Call:
     resource_type: str = ""
     patient: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    read_scope: str = access.READ_ALL
 
     def grant(self, resource_type: str, permission: str) -> access.Grant:
         return access.grant(
@@ -49,6 +51,7 @@ class Call:
             patient_context=self.principal.patient,
             resource_type=resource_type,
             permission=permission,
+            read_scope=self.read_scope,
         )
 
     def grant_or_none(self, resource_type: str, permission: str = "r") -> access.Grant | None:
@@ -58,8 +61,8 @@ class Call:
             return None
 
 
-def base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/fhir/R4").rstrip("/")
+def base_url(request: HttpRequest, version: str = "R4") -> str:
+    return request.build_absolute_uri(f"/fhir/{version}").rstrip("/")
 
 
 def _negotiate(request: HttpRequest) -> None:
@@ -116,7 +119,7 @@ def _audit(call: Call, status: int) -> None:
 View = Callable[..., HttpResponseBase]
 
 
-def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True) -> Callable[[View], View]:
+def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True, version: str = "R4") -> Callable[[View], View]:
     """Bearer authentication, content negotiation, OperationOutcome errors and the audit."""
 
     def decorate(view: View) -> View:
@@ -138,7 +141,9 @@ def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True) -> Callab
                 if not authenticated:
                     return view(request, None, *args, **kwargs)
                 principal = _authenticate(request)
-                call = Call(request=request, principal=principal, base=base_url(request))
+                call = Call(request=request, principal=principal, base=base_url(request, version))
+                if version == "R5":
+                    call.read_scope = R5_READ
                 response = view(request, call, *args, **kwargs)
             except FhirError as exc:
                 response = error_response(exc)
