@@ -117,6 +117,20 @@ def _audit(call: Call, status: int) -> None:
 
 
 View = Callable[..., HttpResponseBase]
+# Browser SMART apps call the FHIR API from other origins with a bearer token (never
+# cookies), so every origin may: the token, not the origin, is the credential.
+CORS_HEADERS = "Authorization, Content-Type, Accept, Prefer, If-Match, If-None-Match, If-None-Exist, X-GPID-Boundary"
+CORS_EXPOSE = "Location, Content-Location, ETag, Last-Modified, X-Progress, Retry-After, X-Request-ID, X-Sync-Job"
+
+
+def _cors(response: HttpResponseBase, methods: tuple[str, ...]) -> HttpResponseBase:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = CORS_EXPOSE
+    if response.status_code == 204 and not response.has_header("Allow"):
+        response["Access-Control-Allow-Methods"] = ", ".join(sorted({*methods, "OPTIONS"}))
+        response["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response["Access-Control-Max-Age"] = "600"
+    return response
 
 
 def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True, version: str = "R4") -> Callable[[View], View]:
@@ -129,6 +143,8 @@ def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True, version: 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             call: Call | None = None
             response: HttpResponseBase
+            if request.method == "OPTIONS":  # a browser's CORS preflight: no credentials, no data
+                return _cors(HttpResponse(status=204), methods)
             try:
                 if request.method not in methods:
                     raise FhirError(
@@ -149,7 +165,7 @@ def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True, version: 
                 response = error_response(exc)
             if call is not None:
                 _audit(call, response.status_code)
-            return response
+            return _cors(response, methods)
 
         return wrapper
 

@@ -147,3 +147,13 @@ def test_bad_input_is_400_never_500(client, lake, fhir_token):
 
 
 LAB_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+
+def test_browser_apps_may_call_from_any_origin(client, lake, fhir_token):
+    preflight = client.options(
+        "/fhir/R4/Patient/p1", HTTP_ORIGIN="https://app.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    resp = get(client, "/fhir/R4/Patient/p1", fhir_token, HTTP_ORIGIN="https://app.example")
+    assert resp["Access-Control-Allow-Origin"] == "*" and "ETag" in resp["Access-Control-Expose-Headers"]
