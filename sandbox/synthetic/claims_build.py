@@ -163,9 +163,8 @@ def _base(chart: Chart, spec: ClaimSpec, eob_id: str) -> Resource:
 
 
 def _finish(eob: Resource, totals_: list[dict[str, Any]], paid: float, denied: bool) -> Resource:
-    received = eob.pop("_received")
+    eob.pop("_received")
     created = eob.pop("_created")
-    del received
     eob["total"] = totals_
     payment_type = "denied" if denied else "paid"
     eob["payment"] = {

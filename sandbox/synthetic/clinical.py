@@ -119,7 +119,6 @@ def encounter(
     org_kind: str,
     cpt: tuple[str, str] | None,
     reasons: list[str],
-    discharge: bool = False,
     admit_from_ed: bool = False,
 ) -> Resource:
     """An encounter: ``kind`` is ``checkup``, ``well_child``, ``emergency`` or ``admission``."""
@@ -177,7 +176,6 @@ def encounter(
         if admit_from_ed:
             hospitalization["admitSource"] = cc(THO + "admit-source", "emd", "From accident/emergency department")
         resource["hospitalization"] = hospitalization
-    del discharge
     return chart.add(resource, end_time, chart.org(org_kind))
 
 

@@ -114,7 +114,7 @@ class Story:
             cond = clinical.problem_condition(chart, PROBLEMS[key], onset, recorded)
             chart.problems[key] = ProblemEntry(PROBLEMS[key], cond["id"], onset)
 
-    def wellness_visit(self, year: int) -> tuple[date, str]:
+    def wellness_visit(self, year: int) -> tuple[date, str, str]:
         chart = self.chart
         when = self.day_in(year, (2, 5))
         if chart.child:
@@ -136,7 +136,7 @@ class Story:
         start = enc["period"]["start"]
         observations.vital_signs(chart, when, start, enc["id"], full=year in (2022, 2024) or chart.child)
         self.professional(when, self.pcp, "clinic", [Line(service, encounter_id=enc["id"])], self.problem_icds())
-        return when, enc["id"]
+        return when, enc["id"], start
 
     def labs(self, when: date, encounter_id: str, panels: list[str]) -> None:
         chart = self.chart
@@ -506,13 +506,10 @@ def build_record(seed: int, index: int) -> list[Resource]:
     concern_id = None
     goals: list[str] = []
     for year in (2022, 2023, 2024, 2025):
-        when, enc_id = story.wellness_visit(year)
+        when, enc_id, start = story.wellness_visit(year)
         wellness[year] = when
         story.labs(when, enc_id, sorted(set(lab_plan[year]), key=lab_plan[year].index))
         if year == 2024:
-            encounter = chart.resources[-1]
-            start = next(r for r in reversed(chart.resources) if r["id"] == enc_id)["period"]["start"]
-            del encounter
             concern_id = story.social_history(when, enc_id, start)
             if concern_id:
                 goals.append(next(r["id"] for r in reversed(chart.resources) if r["resourceType"] == "Goal"))

@@ -145,3 +145,22 @@ def test_resources_parse_with_the_r4b_models(index):
     assert len(resources) > 200
     for r in resources:
         get_fhir_model_class(r["resourceType"]).model_validate(r)
+
+
+def test_output_does_not_depend_on_the_interpreter_hash_seed():
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, json; from sandbox.synthetic import generate; "
+        "print(hashlib.sha256(json.dumps(list(generate(patients=3))).encode()).hexdigest())"
+    )
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    expected = hashlib.sha256(json.dumps(list(generate(patients=3))).encode()).hexdigest()
+    assert digests == {expected}
