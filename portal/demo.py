@@ -18,6 +18,8 @@ from legal.models import LegalDocument
 from partners import accounts
 from partners import services as partner_services
 from partners.models import Partner
+from sandbox import lake
+from sandbox.synthetic import beneficiaries
 from tokens import keys
 from tokens import services as token_services
 from tokens.models import ApiToken, OAuthClient
@@ -39,6 +41,7 @@ class DemoResult:
     api_token: str
     oauth_client: dict[str, str]
     resource_server: dict[str, str]
+    beneficiaries: list[dict[str, str]]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,7 @@ class DemoResult:
             "api_token": self.api_token,
             "oauth_client": self.oauth_client,
             "resource_server": self.resource_server,
+            "beneficiaries": self.beneficiaries,
         }
 
 
@@ -101,7 +105,17 @@ def seed() -> DemoResult:
         api_token=_demo_token(partner, alice),
         oauth_client=_demo_oauth_client(partner, alice),
         resource_server=_demo_resource_server(partner, alice, staff),
+        beneficiaries=_demo_lake(),
     )
+
+
+def _demo_lake() -> list[dict[str, str]]:
+    """The synthetic lake and its beneficiaries' sign-ins (loaded once; skipped when the
+    lake already holds the same data)."""
+    patients = settings.SANDBOX_DEMO_PATIENTS
+    lake.load(patients=patients)
+    people = lake.ensure_logins(beneficiaries(patients))
+    return [{"username": b.username, "password": b.password, "patient_id": b.patient_id} for b in people]
 
 
 DEMO_TOKEN_SCOPES = ["cms.partner.read", "cms.partner.write", "cms.fhir.r4.read", "cms.pipeline.read", "cms.sdk.read"]

@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-fhir-exports": {"task": "sandbox.tasks.expire_exports", "schedule": 3600.0},
 }
 
+# --- FHIR sandbox --------------------------------------------------------------------------------
+
+# Beneficiaries seed_demo generates into the shared lake (sandbox_generate --patients N for more).
+SANDBOX_DEMO_PATIENTS = env.int("SANDBOX_DEMO_PATIENTS", default=30)
+
 # --- Webhooks (DESIGN §5) ----------------------------------------------------------------
 
 # Seconds between attempts after each failure: 8 attempts in all, then the delivery fails.

@@ -22,10 +22,10 @@ from pipeline import services as pipeline
 from pipeline.models import SyncJob
 from sandbox import checks, services
 from sandbox.access import Grant
-from sandbox.models import Resource, ResourceVersion
+from sandbox.models import Resource
 from sandbox.outcome import FhirError, Problem, outcome
 from sandbox.search import params as defs
-from sandbox.store import BATCH, prepare, save_index, serialize
+from sandbox.store import BATCH, prepare, save_index, save_versions, serialize
 
 MAX_ENTRIES = 10_000
 INLINE_ENTRIES = 200  # larger Bundles go to a worker: 202 and a status URL
@@ -291,10 +291,7 @@ def _bulk_create(planned: list[Planned], partner_id: int) -> list[Resource]:
                 "",
             )
     Resource.objects.bulk_create([x.row for x in prepared], batch_size=BATCH)
-    ResourceVersion.objects.bulk_create(
-        [ResourceVersion(resource_id=x.row.pk, version_id=1, last_updated=moment, body=x.row.body) for x in prepared],
-        batch_size=BATCH,
-    )
+    save_versions([x.row for x in prepared])
     save_index(prepared)
     return [x.row for x in prepared]
 

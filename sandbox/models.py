@@ -193,3 +193,17 @@ class ExportJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class LakeState(models.Model):
+    """What the shared lake holds (one row): so loading it again is skipped when the
+    generator would produce exactly the same data."""
+
+    patients = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64)  # sha256 of every generated resource, in order
+    resources = models.PositiveIntegerField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"lake: {self.patients} patients, {self.resources} resources"

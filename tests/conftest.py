@@ -54,6 +54,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _fast_and_isolated(settings: Any) -> None:
     # Human passwords use PBKDF2 in production; tests only need them to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # seed_demo's lake with 2 beneficiaries (about 600 resources) instead of 30: the data is the
+    # same generator's, and tests/sandbox covers the full 30.
+    settings.SANDBOX_DEMO_PATIENTS = 2
     from django.core.cache import cache
 
     cache.clear()

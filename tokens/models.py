@@ -179,3 +179,15 @@ class AccessContext(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.token_id}: patient {self.patient_id or '—'}"
+
+
+class PatientLink(models.Model):
+    """A person who signs in as a patient (the sandbox's synthetic beneficiaries): the
+    Patient a SMART authorization puts in context when they consent."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_link")
+    patient_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} → Patient/{self.patient_id}"
