@@ -39,24 +39,29 @@ def record(
     and ``partner_gpid`` instead of objects, so writing the record loads nothing."""
     meta = meta or RequestMeta.system()
     user = actor if actor is not None and actor.is_authenticated else None
-    created: AuditEvent = (model or AuditEvent).objects.create(
-        action=action,
-        actor_id=actor_id if user is None else user.pk,
-        actor_label=(getattr(user, "email", "") or str(user)) if user is not None else "",
-        partner_id=partner_id if partner is None else partner.pk,
-        partner_gpid=partner_gpid or getattr(partner, "gpid", "") or "",
-        client_id=client_id,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(getattr(obj, "public_id", None) or obj.pk) if obj is not None else "",
-        request_id=meta.request_id,
-        source_ip=meta.ip,
-        user_agent=meta.user_agent,
-        outcome=outcome,
-        status_code=status_code,
-        interaction=interaction,
-        patient_ref=patient_ref,
-        scopes=scopes or [],
-        data_categories=data_categories or [],
-        details=details or {},
-    )
+    values = {
+        "action": action,
+        "actor_id": actor_id if user is None else user.pk,
+        "actor_label": (getattr(user, "email", "") or str(user)) if user is not None else "",
+        "partner_id": partner_id if partner is None else partner.pk,
+        "partner_gpid": partner_gpid or getattr(partner, "gpid", "") or "",
+        "client_id": client_id,
+        "object_type": obj._meta.label_lower if obj is not None else "",
+        "object_id": str(getattr(obj, "public_id", None) or obj.pk) if obj is not None else "",
+        "request_id": meta.request_id,
+        "source_ip": meta.ip,
+        "user_agent": meta.user_agent,
+        "outcome": outcome,
+        "status_code": status_code,
+        "interaction": interaction,
+        "patient_ref": patient_ref,
+        "scopes": scopes or [],
+        "data_categories": data_categories or [],
+        "details": details or {},
+    }
+    target = model or AuditEvent
+    if model is not None:  # a data migration's historical model: only the columns it has
+        names = {f.attname for f in model._meta.concrete_fields} | {f.name for f in model._meta.concrete_fields}
+        values = {k: v for k, v in values.items() if k in names}
+    created: AuditEvent = target.objects.create(**values)
     return created

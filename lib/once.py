@@ -11,15 +11,16 @@ from django.http import HttpRequest
 SESSION_KEY = "show-once"
 
 
-def keep(request: HttpRequest, **shown: Any) -> None:
-    """Remember what the next page shows once (e.g. ``name``, ``secret``, ``what``)."""
-    request.session[SESSION_KEY] = shown
+def keep(request: HttpRequest, *, page: str, **shown: Any) -> None:
+    """Remember what ``page`` shows once (e.g. ``title``, ``secret``, ``what``)."""
+    request.session[SESSION_KEY] = {**shown, "page": page}
 
 
-def take(request: HttpRequest, **match: Any) -> dict[str, Any] | None:
-    """What :func:`keep` stored, removed from the session; None when nothing is waiting
-    or it was meant for another page (every ``match`` item must agree)."""
-    shown: dict[str, Any] | None = request.session.pop(SESSION_KEY, None)
-    if shown is None or any(shown.get(key) != value for key, value in match.items()):
+def take(request: HttpRequest, *, page: str) -> dict[str, Any] | None:
+    """What :func:`keep` stored for ``page``, removed from the session. A secret meant
+    for another page (another tab) stays for that page."""
+    shown: dict[str, Any] | None = request.session.get(SESSION_KEY)
+    if shown is None or shown.get("page") != page:
         return None
+    del request.session[SESSION_KEY]
     return shown

@@ -82,6 +82,18 @@ class PartnerForm(forms.ModelForm[Partner]):
         model = Partner
         fields = services.STAFF_EDITABLE_FIELDS
 
+    def clean(self) -> dict[str, Any]:
+        """The service's own checks, so a refused edit is an error on this form (the
+        model form's unique checks are the service's too)."""
+        data = super().clean() or {}
+        if self.instance.pk is not None and not self.errors:
+            try:
+                services.check_partner_changes(self.instance, {f: data[f] for f in self.changed_data if f in data})
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
 
 DECISIONS: dict[str, tuple[str, bool]] = {
     Partner.Status.APPROVED: ("Approve", False),

@@ -7,6 +7,7 @@ from enum import StrEnum
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from lib.errors import Refused
 from partners.models import Membership, Partner
 
 
@@ -57,6 +58,13 @@ def require(*, partner: Partner, user: User, action: Action, message: str) -> st
     return role
 
 
+class SandboxClosed(Refused):
+    """The partner's application was declined: its members can no longer act for it."""
+
+    status_code = 403
+    code = "sandbox_closed"
+
+
 SYSTEM = "system"
 STAFF = "staff"
 
@@ -70,7 +78,10 @@ def authorize(*, partner: Partner, user: User | None, action: Action, message: s
         return SYSTEM
     if staff_permission and user.is_active and user.is_staff and user.has_perm(staff_permission):
         return STAFF
-    return require(partner=partner, user=user, action=action, message=message)
+    role = require(partner=partner, user=user, action=action, message=message)
+    if not partner.sandbox_open:
+        raise SandboxClosed("This organization's application was declined: its credentials and webhooks are closed.")
+    return role
 
 
 def require_staff(user: User, permission: str, message: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -16,12 +16,14 @@ from lib.request_context import RequestMeta
 from lib.tasks import queue_after_commit
 from partners import tasks
 from partners.models import GpidCounter, Membership, Partner, PartnerStatusChange
-from partners.permissions import Action, require, require_staff
+from partners.permissions import Action, SandboxClosed, require, require_staff
 from partners.signals import allowance_narrowed, partner_reviewed
 from partners.types import TYPES_BY_CODE
 from scopes.catalog import CATEGORIES_BY_SLUG
 
 GPID_FORMAT = "CMS-{:08d}"
+
+
 REVIEW_PERMISSION = "partners.change_partner"
 
 
@@ -80,7 +82,7 @@ def reserve(*, partner: Partner, existing: QuerySet[Any], limit: int, what: str)
         raise RuntimeError("reserve() must run inside the creating transaction")
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     if not locked.sandbox_open:
-        raise PermissionDenied(f"This organization's application was declined; {what} cannot be created.")
+        raise SandboxClosed(f"This organization's application was declined; {what} cannot be created.")
     if existing.count() >= limit:
         raise ValidationError(
             f"{locked.legal_name} already has {limit} {what}, the most allowed; remove one you no longer use first."
@@ -157,29 +159,38 @@ def _diff(instance: Model, before: dict[str, Any], fields: tuple[str, ...]) -> d
     return {f: {"from": before[f], "to": getattr(instance, f)} for f in fields if getattr(instance, f) != before[f]}
 
 
-def update_partner(*, partner: Partner, by: User, changes: dict[str, Any], meta: RequestMeta | None = None) -> Partner:
-    """Staff edit a partner (admin): profile fields, partner type, PHI flag and the
-    allowance of scope categories. Audited with before and after. Narrowing the allowance
-    takes the removed categories off every live credential at once (allowance_narrowed)."""
-    require_staff(by, REVIEW_PERMISSION, "Only staff with permission to change partners can edit them.")
+def check_partner_changes(partner: Partner, changes: dict[str, Any]) -> dict[str, Any]:
+    """The staff edit, normalized, or a ValidationError naming the field: also what the
+    admin form runs before saving, so a refused edit is shown on the form."""
     unknown = sorted(set(changes) - set(STAFF_EDITABLE_FIELDS))
     if unknown:
         raise ValidationError(f"These fields cannot be edited: {', '.join(unknown)}.")
     if "partner_type" in changes and changes["partner_type"] not in TYPES_BY_CODE:
         raise ValidationError({"partner_type": f"Unknown partner type {changes['partner_type']!r}."})
-    if "allowed_categories" in changes:
-        categories = list(dict.fromkeys(changes["allowed_categories"]))
+    clean = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    if "allowed_categories" in clean:
+        categories = list(dict.fromkeys(clean["allowed_categories"]))
         outside = [c for c in categories if c not in CATEGORIES_BY_SLUG]
         if outside:
             raise ValidationError({"allowed_categories": f"Unknown scope categories: {', '.join(outside)}."})
-        changes = {**changes, "allowed_categories": [c for c in CATEGORIES_BY_SLUG if c in categories]}
+        clean["allowed_categories"] = [c for c in CATEGORIES_BY_SLUG if c in categories]
+    name, npi = clean.get("legal_name", partner.legal_name), clean.get("npi", partner.npi)
+    if npi and Partner.objects.holding_name(name, npi).exclude(pk=partner.pk).exists():
+        raise ValidationError({"legal_name": "Another live application holds this legal name and NPI."})
+    return clean
+
+
+def update_partner(*, partner: Partner, by: User, changes: dict[str, Any], meta: RequestMeta | None = None) -> Partner:
+    """Staff edit a partner (admin): profile fields, partner type, PHI flag and the
+    allowance of scope categories. Audited with before and after. Narrowing the allowance
+    takes the removed categories off every live credential at once (allowance_narrowed)."""
+    require_staff(by, REVIEW_PERMISSION, "Only staff with permission to change partners can edit them.")
     with transaction.atomic():
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        clean = check_partner_changes(partner, changes)
         before = {f: getattr(partner, f) for f in STAFF_EDITABLE_FIELDS}
-        for field, value in changes.items():
-            setattr(partner, field, value.strip() if isinstance(value, str) else value)
-        if partner.npi and Partner.objects.holding_name(partner.legal_name, partner.npi).exclude(pk=partner.pk):
-            raise ValidationError({"legal_name": "Another live application holds this legal name and NPI."})
+        for field, value in clean.items():
+            setattr(partner, field, value)
         changed = _diff(partner, before, STAFF_EDITABLE_FIELDS)
         if not changed:
             return partner

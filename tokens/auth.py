@@ -117,12 +117,14 @@ def _forget(keys: list[str]) -> None:
     if not keys:
         return
 
-    def drop() -> None:
-        cache.set_many(dict.fromkeys((key + _CHANGED for key in keys), time.time()), STAMP_TTL)
+    def drop(stamp: float) -> None:
+        cache.set_many(dict.fromkeys((key + _CHANGED for key in keys), stamp), STAMP_TTL)
         cache.delete_many(keys)
 
-    drop()
-    transaction.on_commit(drop)
+    # While the change is uncommitted nothing read may be cached (the stamp lies ahead),
+    # however long the transaction lasts; once it commits, rows read after it may be.
+    drop(time.time() + STAMP_TTL)
+    transaction.on_commit(lambda: drop(time.time()))
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def client_row(client_id: str) -> dict[str, Any] | None:
         row = {name: found[name] for name in CLIENT_FIELDS}
         row["partner_status"] = found["partner__status"]
         row["allowed"] = list(found["partner__allowed_categories"] or [])
-        row["owner_active"] = found["created_by__is_active"] is not False
+        row["owner_active"] = found["created_by__is_active"] is True  # no owner: no tokens
         lookup.keep(key, row)
     return row
 
@@ -211,6 +213,7 @@ def _token_row(lookup_id: str, secret_hash: str) -> tuple[dict[str, Any] | None,
                 "last_used_at",
                 "partner__allowed_categories",
                 "partner__gpid",
+                "partner__status",
                 "created_by__is_active",
             )
             .first()
@@ -227,9 +230,12 @@ def _token_row(lookup_id: str, secret_hash: str) -> tuple[dict[str, Any] | None,
             "environment": token["environment"],
             "public_id": token["public_id"],
             "kind": token["kind"],
-            # A deactivated member's credentials are revoked with the account (tokens.receivers);
-            # the check here also covers an account switched off without a save signal.
-            "revoked": token["revoked_at"] is not None or not token["created_by__is_active"],
+            # A deactivated member's credentials are revoked with the account (tokens.receivers),
+            # a declined partner's with the decision; the checks here also cover a change made
+            # without those signals, from the next database read (at most CACHE_TTL later).
+            "revoked": token["revoked_at"] is not None
+            or not token["created_by__is_active"]
+            or token["partner__status"] == Partner.Status.REJECTED,
             "created": int(token["created_at"].timestamp()),
             "expires": token["expires_at"].timestamp() if token["expires_at"] else None,
             "last_used": token["last_used_at"].timestamp() if token["last_used_at"] else None,

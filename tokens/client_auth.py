@@ -14,10 +14,13 @@ from tokens.models import OAuthClient
 from tokens.oauth import Validator
 
 
-def authenticate_client(request: HttpRequest) -> OAuthClient | None:
-    """The client this request authenticates as, or None."""
+def authenticate_client(request: HttpRequest, *, any_secret_method: bool = False) -> OAuthClient | None:
+    """The client this request authenticates as, or None. ``any_secret_method``: a client
+    with a secret may send it by Basic or in the body, whichever it registered for the
+    token endpoint (the introspection endpoint's rule)."""
     uri, method, body, headers = get_oauthlib_core()._extract_params(request)
     oauth_request = OAuthRequest(uri, method, body, headers)
+    oauth_request.any_secret_method = any_secret_method
     if not Validator().authenticate_client(oauth_request):
         return None
     client: OAuthClient | None = oauth_request.client

@@ -55,6 +55,7 @@ class ClientForm(ScopeChoiceForm):
 def _show_secret(request: HttpRequest, client: OAuthClient, secret: str, title: str, note: str = "") -> None:
     once.keep(
         request,
+        page="clients",
         title=title,
         what="client secret",
         secret=secret,
@@ -97,7 +98,7 @@ def client_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "partner": partner,
             "form": form,
             "manage": can(membership.role, Action.MANAGE_CREDENTIALS),
-            "shown": once.take(request),
+            "shown": once.take(request, page="clients"),
             "clients": OAuthClient.objects.active().filter(partner=partner).order_by("-created"),
         },
     )

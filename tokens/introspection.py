@@ -44,7 +44,7 @@ class Introspect(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> JsonResponse:
-        caller = authenticate_client(request)
+        caller = authenticate_client(request, any_secret_method=True)
         if caller is None or not caller.is_resource_server:
             response = JsonResponse(
                 {"error": "invalid_client", "error_description": "Only resource-server credentials may introspect."},

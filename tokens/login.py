@@ -60,5 +60,11 @@ def management_login(
         raise LoginRefused(
             "This account is not a member of that partner organization.", status_code=403, code="permission_denied"
         )
+    if not membership.partner.sandbox_open:
+        raise LoginRefused(
+            f"{membership.partner.legal_name}'s application was declined; its management API is closed.",
+            status_code=403,
+            code="sandbox_closed",
+        )
     ratelimit.reset(email_key)
     return issue_management_token(membership=membership, meta=meta)

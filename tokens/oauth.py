@@ -24,6 +24,7 @@ from tokens.models import OAuthClient
 log = logging.getLogger(__name__)
 
 HMAC_PREFIX = "hmac$"
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
 
 def store_client_secret(raw: str, previous: str = "", previous_until: int = 0) -> str:
@@ -97,7 +98,11 @@ class Validator(OAuth2Validator):
             method = "client_secret_post"
         else:
             return False
-        if request.client.token_endpoint_auth_method != method:
+        registered = request.client.token_endpoint_auth_method
+        # token_endpoint_auth_method binds the token endpoint; introspection (RFC 7662) takes
+        # either secret method from a client that has a secret.
+        either = getattr(request, "any_secret_method", False) and registered in SECRET_METHODS
+        if registered != method and not either:
             log.info(
                 "Client %s used %s but registered %s",
                 request.client.client_id,

@@ -199,7 +199,7 @@ def narrow_to_allowance(
     gone = set(removed)
 
     def kept(scopes: list[str]) -> list[str]:
-        return [s for s in scopes if (d := catalog.get(s)) is not None and d.category not in gone]
+        return [s for s in scopes if (category := catalog.category_of(s)) is not None and category not in gone]
 
     for token in ApiToken.objects.active().filter(partner=partner).select_related("partner"):
         remaining = kept(token.scopes)
@@ -417,13 +417,14 @@ def update_oauth_client(
     _authorize(client.partner, by, CLIENT_STAFF_PERMISSION)
     if name is not None and not name.strip():
         raise ValidationError({"client_name": "client_name cannot be empty."})
-    clean_scopes = rules.validate_client_scopes(client.partner, scopes) if scopes is not None else None
-    if clean_scopes is not None and narrow_only:
-        _within_ceiling(
-            clean_scopes, client.scopes, "An update can only remove scopes; register a new client for more."
-        )
     with transaction.atomic():
+        # Checked against the locked rows: a concurrent staff change cannot be written back.
         client = OAuthClient.objects.select_for_update().select_related("partner").get(pk=client.pk)
+        clean_scopes = rules.validate_client_scopes(client.partner, scopes) if scopes is not None else None
+        if clean_scopes is not None and narrow_only:
+            _within_ceiling(
+                clean_scopes, client.scopes, "An update may only remove scopes; register a new client for more."
+            )
         if name is not None and name.strip()[:255] != client.name:
             before = client.name
             client.name = name.strip()[:255]

@@ -72,7 +72,13 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             form.attach(exc)
         else:
             # Post/Redirect/Get: reloading must not create a second token.
-            once.keep(request, title=f"Token “{created.token.name}” created.", what="token", secret=created.secret)
+            once.keep(
+                request,
+                page="tokens",
+                title=f"Token “{created.token.name}” created.",
+                what="token",
+                secret=created.secret,
+            )
             return redirect("tokens:list")
     tokens = ApiToken.objects.api_keys().active().filter(partner=partner).select_related("created_by")
     return render(
@@ -82,7 +88,7 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "partner": partner,
             "form": form,
             "tokens": tokens,
-            "shown": once.take(request),
+            "shown": once.take(request, page="tokens"),
             "manage": can(membership.role, Action.MANAGE_CREDENTIALS),
         },
     )

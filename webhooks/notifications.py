@@ -31,7 +31,15 @@ def endpoint_disabled(endpoint: Endpoint) -> EmailMessage:
 EMAIL_RETRY_DELAYS = (30, 300, 1800)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=len(EMAIL_RETRY_DELAYS))
+# The name it was registered under when it lived in webhooks.tasks: messages queued (or
+# waiting for a retry) before a deploy still find it.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=len(EMAIL_RETRY_DELAYS),
+    name="webhooks.tasks.send_endpoint_disabled_email",
+)
 def send_endpoint_disabled_email(self, endpoint_id: int) -> None:  # type: ignore[no-untyped-def]
     endpoint = Endpoint.objects.select_related("partner").filter(pk=endpoint_id).first()
     if endpoint is None or endpoint.is_active:

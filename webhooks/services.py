@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,9 +21,10 @@ from lib.ids import iso
 from lib.request_context import RequestMeta
 from lib.ssrf import BlockedDestination, resolve
 from partners.models import Partner
+from partners.permissions import STAFF, SYSTEM
 from partners.services import reserve
 from webhooks import signing, tasks
-from webhooks.disabling import authorize_webhooks, disable_endpoint
+from webhooks.disabling import STAFF_PERMISSION, authorize_webhooks, disable_endpoint
 
 __all__ = [
     "create_endpoint",
@@ -172,8 +173,11 @@ def update_endpoint(
     active: bool | None = None,
 ) -> Endpoint:
     """Change what is given; re-enabling starts a fresh failure window. Disabling goes
-    through :func:`disable_endpoint`, like every other way an endpoint is disabled."""
-    authorize_webhooks(endpoint.partner, by)
+    through :func:`disable_endpoint`, like every other way an endpoint is disabled. What
+    staff disabled only staff enable again."""
+    role = authorize_webhooks(endpoint.partner, by, staff_permission=STAFF_PERMISSION)
+    if active is True and endpoint.disabled_reason == Endpoint.DisabledReason.STAFF and role not in (STAFF, SYSTEM):
+        raise PermissionDenied("Staff disabled this endpoint; ask them (support) to enable it again.")
     changes: dict[str, Any] = {}
     if url is not None and url.strip() != endpoint.url:
         changes["url"] = check_destination(url, endpoint.environment)

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lib import once
-from lib.errors import message_of
+from lib.errors import Refused, message_of
 from lib.request_context import RequestMeta
 from partners.context import partner_view
 from partners.models import Membership
@@ -39,7 +39,7 @@ def _show_secret_once(request: HttpRequest, created: services.NewSecret, rotated
     until = f"{endpoint.previous_secret_expires_at:%Y-%m-%d %H:%M}" if endpoint.previous_secret_expires_at else ""
     once.keep(
         request,
-        endpoint=endpoint.public_id,
+        page=f"endpoint:{endpoint.public_id}",
         title="New signing secret." if rotated else "Endpoint added.",
         what="signing secret",
         secret=created.secret,
@@ -67,7 +67,7 @@ def endpoint_list(request: HttpRequest, membership: Membership) -> HttpResponse:
                 by=membership.user,
                 meta=RequestMeta.of(request),
             )
-        except ValidationError as exc:
+        except (ValidationError, Refused) as exc:
             form.attach(exc)
         else:
             _show_secret_once(request, created, rotated=False)
@@ -116,7 +116,7 @@ def endpoint_detail(request: HttpRequest, membership: Membership, endpoint_id: s
                 by=membership.user,
                 meta=RequestMeta.of(request),
             )
-        except ValidationError as exc:
+        except (ValidationError, Refused) as exc:
             form.attach(exc)
         else:
             messages.success(request, "Endpoint saved.")
@@ -140,7 +140,7 @@ def endpoint_detail(request: HttpRequest, membership: Membership, endpoint_id: s
             "page": page,
             "query": _query_without_page(request),
             "recover_form": RecoverForm(),
-            "shown": once.take(request, endpoint=endpoint.public_id),
+            "shown": once.take(request, page=f"endpoint:{endpoint.public_id}"),
             "manage": manage,
             "snippets": snippets.for_endpoint(endpoint),
         },
@@ -220,7 +220,7 @@ def endpoint_recover(request: HttpRequest, membership: Membership, endpoint_id: 
             replays = services.recover_failed(
                 endpoint=endpoint, since=form.cleaned_data["since"], by=membership.user, meta=RequestMeta.of(request)
             )
-        except ValidationError as exc:
+        except (ValidationError, Refused) as exc:
             form.attach(exc)
         else:
             messages.success(request, f"{len(replays)} failed deliveries queued again.")

@@ -150,3 +150,32 @@ def test_staff_revocation_is_announced_as_admin_action(staff_client, issue):
     staff_client.post("/admin/tokens/apitoken/", {"action": "revoke_selected", "_selected_action": [token.pk]})
     token.refresh_from_db()
     assert token.revoked_reason == ApiToken.RevokeReason.ADMIN_ACTION
+
+
+def test_a_refused_partner_edit_is_an_error_on_the_form(staff_client, acme):
+    PartnerFactory(legal_name="Holder Org", npi="1234567893")
+    form = {**form_data(staff_client, f"/admin/partners/partner/{acme.pk}/change/"), "legal_name": "Holder Org"}
+    form["npi"] = "1234567893"
+    resp = staff_client.post(f"/admin/partners/partner/{acme.pk}/change/", form)
+    assert (
+        resp.status_code == 200 and "Another live application holds this legal name and NPI." in resp.content.decode()
+    )
+    acme.refresh_from_db()
+    assert acme.legal_name == "Acme Health Plan"
+
+
+def test_members_cannot_reenable_what_staff_disabled(acme, staff):
+    from webhooks import services as webhooks
+    from webhooks.models import Endpoint
+
+    owner = acme.memberships.get(role="owner").user
+    endpoint = webhooks.create_endpoint(
+        partner=acme, url="https://93.184.215.14/hooks", event_types=["webhook.test"], by=owner
+    ).endpoint
+    webhooks.disable_endpoint(endpoint=endpoint, reason=Endpoint.DisabledReason.STAFF, by=staff)
+    endpoint.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="Staff disabled"):
+        webhooks.update_endpoint(endpoint=endpoint, active=True, by=owner)
+    webhooks.update_endpoint(endpoint=endpoint, active=True, by=staff)
+    endpoint.refresh_from_db()
+    assert endpoint.is_active

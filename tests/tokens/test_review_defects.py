@@ -226,3 +226,40 @@ def test_narrowing_the_allowance_narrows_and_revokes_live_credentials(issue, acm
     assert client.scopes == ["cms.sdk.read"]
     assert set(Partner.objects.get(pk=acme.pk).allowed_categories) == set(kept)
     assert timezone.now() >= only_fhir.revoked_at
+
+
+# Found in the second review.
+def test_a_declined_partner_cannot_sign_in_to_the_api_or_use_old_tokens(api, issue, acme, staff):
+    token = issue().secret
+    partner_services.review_application(partner=acme, decision="rejected", by=staff, message="No.")
+    resp = api.post("/cms/partner-login", {"email": "alice@acme-health.example", "password": PASSWORD}, format="json")
+    assert resp.status_code == 403 and resp.json()["code"] == "sandbox_closed"
+    assert bearer(type(api)(), token).get("/cms/tokens").status_code == 401
+
+
+def test_a_declined_partner_sees_why_on_the_token_form(alice_client, acme):
+    Partner.objects.filter(pk=acme.pk).update(status=Partner.Status.REJECTED)
+    resp = alice_client.post(
+        "/dashboard/tokens/", {"name": "x", "scopes": ["cms.partner.read"], "environment": "sandbox", "expiry": "30"}
+    )
+    assert resp.status_code == 200 and "application was declined" in resp.content.decode()
+    assert not ApiToken.objects.api_keys().exists()
+
+
+def test_introspection_takes_either_secret_method_from_a_gateway(client, acme, owner, issue):
+    gateway = services.create_oauth_client(partner=acme, name="gw", scopes=["cms.sdk.read"], by=owner)
+    OAuthClient.objects.filter(pk=gateway.client.pk).update(is_resource_server=True)
+    body = client.post(
+        "/oauth/introspect",
+        {"token": issue().secret, "client_id": gateway.client.client_id, "client_secret": gateway.secret},
+    )
+    assert body.status_code == 200 and body.json()["active"] is True
+
+
+def test_a_secret_waits_for_its_own_page(alice_client, acme):
+    alice_client.post(
+        "/dashboard/tokens/", {"name": "x", "scopes": ["cms.partner.read"], "environment": "sandbox", "expiry": "30"}
+    )
+    assert 'id="secret-once"' not in alice_client.get("/dashboard/apps/").content.decode()
+    assert 'id="secret-once"' in alice_client.get("/dashboard/tokens/").content.decode()
+    assert 'id="secret-once"' not in alice_client.get("/dashboard/tokens/").content.decode()

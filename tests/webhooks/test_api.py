@@ -126,11 +126,18 @@ def test_twenty_endpoints_is_the_limit(alice_api):
 
 
 def test_a_declined_partner_cannot_add_endpoints(alice_api, acme):
+    from django.core.cache import cache
+
     from partners.models import Partner
+    from partners.permissions import SandboxClosed
 
     Partner.objects.filter(pk=acme.pk).update(status=Partner.Status.REJECTED)
-    resp = create(alice_api)
-    assert resp.status_code == 403 and "declined" in resp.json()["detail"]
+    cache.clear()
+    assert create(alice_api).status_code == 401  # a declined partner's credentials stop working
+    owner = acme.memberships.get(role="owner").user
+    acme.refresh_from_db()
+    with pytest.raises(SandboxClosed, match="declined"):
+        services.create_endpoint(partner=acme, url=PUBLIC, event_types=["webhook.test"], by=owner)
     assert not Endpoint.objects.exists()
 
 
