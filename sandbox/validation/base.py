@@ -192,7 +192,8 @@ def _extension(walk: Walk, value: dict[str, Any], path: str) -> None:
                 + (" (it has both)." if valued else " (it has neither)."),
             )
         )
-    if walk.extension_urls is not None and value.get("url") in walk.extension_urls:
+    url = value.get("url")
+    if walk.extension_urls is not None and isinstance(url, str) and url in walk.extension_urls:
         walk.extensions.append((path, value))
 
 

@@ -113,6 +113,14 @@ def _finish(defs: Definitions, rule: Rule, is_root: bool = False) -> None:
     rule.item_checks = bool(
         rule.value_test is not None or rule.binding is not None or rule.targets is not None or rule.type_profiles
     )
+    rule.presence_only = not (
+        rule.item_checks
+        or rule.children
+        or rule.slicing is not None
+        or rule.invariants
+        or rule.choice_keys is not None
+        or rule.check_max
+    )
     if is_root:
         rule.must_support = False
     rule.active = bool(

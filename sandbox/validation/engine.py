@@ -47,10 +47,11 @@ class Context:
         self.contained = contained
         self.bundle_types = bundle_types or {}
         self.checked_extensions: set[int] = set()
-        self.contained_types = {
-            c["id"]: c.get("resourceType")
-            for c in resource.get("contained", ()) or ()
-            if isinstance(c, dict) and isinstance(c.get("id"), str)
+        inner = resource.get("contained")
+        self.contained_types: dict[str, str] = {
+            c["id"]: c["resourceType"]
+            for c in (inner if isinstance(inner, list) else ())
+            if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("resourceType"), str)
         }
 
     def error(self, code: str, path: str, message: str) -> None:
@@ -99,10 +100,16 @@ def check_item(ctx: Context, rule: Rule, value: Any, path: str, key: str) -> Non
         _item_checks(ctx, rule, value, path, key)
     if rule.children and type(value) is dict:
         for child in rule.children:
+            if child.presence_only and child.name in value:
+                continue  # present, and nothing else to check about it
             apply(ctx, child, value, path)
     if rule.invariants and (type(value) is dict or rule.is_primitive or rule.choice_keys is not None):
         for invariant in rule.invariants:
-            if not invariant.test(value, ctx, key):
+            try:
+                holds = invariant.test(value, ctx, key)
+            except (TypeError, AttributeError):  # data too broken to evaluate; the base layer reports it
+                holds = True
+            if not holds:
                 ctx.issues.append(
                     Issue(
                         ERROR if invariant.severity == "error" else WARNING,
@@ -267,9 +274,11 @@ def _which_slice(ctx: Context, rule: Rule, slicing: Slicing, value: Any, key: st
                 codings = found.get("coding")
                 for coding in codings if type(codings) is list else (found,):
                     if type(coding) is dict:
-                        hit = index.get((coding.get("system"), coding.get("code")))  # type: ignore[arg-type]
-                        if hit is not None:
-                            return hit
+                        system, code = coding.get("system"), coding.get("code")
+                        if type(code) is str and (system is None or type(system) is str):
+                            hit = index.get((system, code))
+                            if hit is not None:
+                                return hit
         candidates = slicing.unindexed
     else:
         candidates = range(len(slicing.matchers))

@@ -79,6 +79,17 @@ def get(value: Any, *names: str) -> list[Any]:
     return current
 
 
+def objects(value: Any, *names: str) -> list[dict[str, Any]]:
+    """``value.a.b`` keeping only JSON objects (what a broken resource has there may be anything)."""
+    return [item for item in get(value, *names) if isinstance(item, dict)]
+
+
+def text(obj: Any, name: str) -> str | None:
+    """A string element's value (None when absent or, in a broken resource, not a string)."""
+    found = obj.get(name) if isinstance(obj, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def has(obj: Any, name: str) -> bool:
     """``name.exists()``: the element, or a primitive's extension, is there."""
     return isinstance(obj, dict) and (name in obj or f"_{name}" in obj)
@@ -96,8 +107,9 @@ def codings(value: Any, system: str | None = None, codes: Iterable[str] | None =
     wanted = set(codes) if codes is not None else None
     return [
         c
-        for c in get(value, "coding")
-        if (system is None or c.get("system") == system) and (wanted is None or c.get("code") in wanted)
+        for c in objects(value, "coding")
+        if (system is None or c.get("system") == system)
+        and (wanted is None or (isinstance(c.get("code"), str) and c["code"] in wanted))
     ]
 
 

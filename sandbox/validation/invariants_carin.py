@@ -20,7 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .fhirpath import codings, get, has, rule
+from .fhirpath import codings, get, has, objects, rule
+
+
+def _keys(values: list[Any]) -> set[Any]:
+    """The sequence numbers among values (anything else in a broken resource is skipped)."""
+    return {v for v in values if isinstance(v, int | str)}
+
 
 ADA_TOOTH = "http://terminology.hl7.org/CodeSystem/ADAUniversalToothDesignationSystem"
 NUBC_PRIORITY = "https://www.nubc.org/CodeSystem/PriorityTypeOfAdmitOrVisit"
@@ -45,8 +51,8 @@ def _payee_other(value: Any, ctx: Any, key: str) -> bool:
     "item.adjudication.where(category.memberOf('http://hl7.org/fhir/us/carin-bb/ValueSet/C4BBAdjudication')).exists()"
 )
 def _item_or_header_adjudication(value: Any, ctx: Any, key: str) -> bool:
-    header = any(ctx.member(a.get("category"), C4BB_ADJUDICATION) for a in get(value, "adjudication"))
-    line = any(ctx.member(a.get("category"), C4BB_ADJUDICATION) for a in get(value, "item", "adjudication"))
+    header = any(ctx.member(a.get("category"), C4BB_ADJUDICATION) for a in objects(value, "adjudication"))
+    line = any(ctx.member(a.get("category"), C4BB_ADJUDICATION) for a in objects(value, "item", "adjudication"))
     return header != line
 
 
@@ -55,7 +61,7 @@ def _item_or_header_adjudication(value: Any, ctx: Any, key: str) -> bool:
     "'http://hl7.org/fhir/us/carin-bb/ValueSet/C4BBAdjudication')).exists())"
 )
 def _item_amount_slice(value: Any, ctx: Any, key: str) -> bool:
-    adjudications = get(value, "adjudication")
+    adjudications = objects(value, "adjudication")
     return not adjudications or any(ctx.member(a.get("category"), C4BB_ADJUDICATION) for a in adjudications)
 
 
@@ -84,7 +90,7 @@ def _vision_product(value: Any, ctx: Any, key: str) -> bool:
     "supportingInfo.where(code.coding.system = 'https://www.nubc.org/CodeSystem/PointOfOriginNewborn').exists() ).not()"
 )
 def _point_of_origin(value: Any, ctx: Any, key: str) -> bool:
-    infos = get(value, "supportingInfo")
+    infos = objects(value, "supportingInfo")
 
     def with_system(system: str, code_test: Callable[[Any], bool] | None = None) -> bool:
         for info in infos:
@@ -106,16 +112,16 @@ def _point_of_origin(value: Any, ctx: Any, key: str) -> bool:
     ".sequence.subsetOf(%context.item.informationSequence)"
 )
 def _transportation_linked(value: Any, ctx: Any, key: str) -> bool:
-    linked = set(get(value, "item", "informationSequence"))
-    infos = [i for i in get(value, "supportingInfo") if ctx.member(i.get("category"), C4BB_TRANSPORTATION)]
-    return all(s in linked for s in get(infos, "sequence"))
+    linked = _keys(get(value, "item", "informationSequence"))
+    infos = [i for i in objects(value, "supportingInfo") if ctx.member(i.get("category"), C4BB_TRANSPORTATION)]
+    return _keys(get(infos, "sequence")) <= linked
 
 
 def _additional_body_sites(root: Any, tooth_only: bool = False) -> set[Any]:
-    infos = [i for i in get(root, "supportingInfo") if codings(i.get("category"), None, ["additionalbodysite"])]
+    infos = [i for i in objects(root, "supportingInfo") if codings(i.get("category"), None, ["additionalbodysite"])]
     if tooth_only:
         infos = [i for i in infos if codings(i.get("code"), ADA_TOOTH)]
-    return set(get(infos, "sequence"))
+    return _keys(get(infos, "sequence"))
 
 
 @rule(
@@ -123,7 +129,7 @@ def _additional_body_sites(root: Any, tooth_only: bool = False) -> set[Any]:
     " 'additionalbodysite').sequence.subsetOf(%context.item.informationSequence)"
 )
 def _body_site_linked(value: Any, ctx: Any, key: str) -> bool:
-    linked = set(get(value, "item", "informationSequence"))
+    linked = _keys(get(value, "item", "informationSequence"))
     return _additional_body_sites(value) <= linked
 
 
@@ -134,8 +140,8 @@ def _body_site_linked(value: Any, ctx: Any, key: str) -> bool:
 )
 def _linked_item_has_body_site(value: Any, ctx: Any, key: str) -> bool:
     sites = _additional_body_sites(value)
-    for item in get(value, "item"):
-        if sites & set(get(item, "informationSequence")) and len(get(item, "bodySite")) != 1:
+    for item in objects(value, "item"):
+        if sites & _keys(get(item, "informationSequence")) and len(get(item, "bodySite")) != 1:
             return False
     return True
 
@@ -149,10 +155,10 @@ def _linked_item_has_body_site(value: Any, ctx: Any, key: str) -> bool:
 )
 def _surface_needs_tooth(value: Any, ctx: Any, key: str) -> bool:
     teeth = list(_additional_body_sites(value, tooth_only=True))
-    for item in get(value, "item"):
+    for item in objects(value, "item"):
         if not has(item, "subSite") or codings(item.get("bodySite"), ADA_TOOTH):
             continue
-        combined = get(item, "informationSequence") + teeth
+        combined = [*_keys(get(item, "informationSequence")), *teeth]
         if len(combined) == len(set(combined)):  # no link to a tooth number
             return False
     return True
@@ -160,7 +166,7 @@ def _surface_needs_tooth(value: Any, ctx: Any, key: str) -> bool:
 
 @rule("identifier.where(type.where(coding.where(code in ('NPI' | 'TAX')).exists()).exists()).exists()")
 def _practitioner_identifier(value: Any, ctx: Any, key: str) -> bool:
-    return any(codings(i.get("type"), None, ["NPI", "TAX"]) for i in get(value, "identifier"))
+    return any(codings(i.get("type"), None, ["NPI", "TAX"]) for i in objects(value, "identifier"))
 
 
 @rule("name.exists() or relationship.exists()")

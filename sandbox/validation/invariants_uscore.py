@@ -16,7 +16,7 @@ import datetime
 import re
 from typing import Any
 
-from .fhirpath import choice, codings, get, has, rule
+from .fhirpath import choice, codings, get, has, objects, rule, text
 
 ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 CONDITION_VER_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -170,7 +170,7 @@ def _obs_7(value: Any, ctx: Any, key: str) -> bool:
 
 @rule("(identifier.count() + name.count()) > 0")
 def _org_1(value: Any, ctx: Any, key: str) -> bool:
-    return bool(get(value, "identifier")) or has(value, "name")
+    return bool(objects(value, "identifier")) or has(value, "name")
 
 
 @rule("where(use = 'home').empty()")
@@ -216,11 +216,13 @@ def _sdcqr_2(value: Any, ctx: Any, key: str) -> bool:
     pending = [value]
     while pending:
         node = pending.pop()
-        answered = [i.get("linkId") for i in get(node, "item") if any(choice(a, "value") for a in get(i, "answer"))]
+        answered = [
+            i.get("linkId") for i in objects(node, "item") if any(choice(a, "value") for a in objects(i, "answer"))
+        ]
         if len(answered) != len(set(answered)):
             return False
-        pending.extend(get(node, "item"))
-        pending.extend(get(node, "answer"))
+        pending.extend(objects(node, "item"))
+        pending.extend(objects(node, "answer"))
     return True
 
 
@@ -248,17 +250,17 @@ def _vs_3(value: Any, ctx: Any, key: str) -> bool:
 
 @rule(REPORT_STATUS_EXPRESSION.format("effective"))
 def _report_effective(value: Any, ctx: Any, key: str) -> bool:
-    return value.get("status") not in REPORT_STATUSES or bool(choice(value, "effective"))
+    return text(value, "status") not in REPORT_STATUSES or bool(choice(value, "effective"))
 
 
 @rule(REPORT_STATUS_EXPRESSION.format("issued"))
 def _report_issued(value: Any, ctx: Any, key: str) -> bool:
-    return value.get("status") not in REPORT_STATUSES or has(value, "issued")
+    return text(value, "status") not in REPORT_STATUSES or has(value, "issued")
 
 
 @rule("(status='completed' or status='in-progress') implies performed.exists()")
 def _us_core_7(value: Any, ctx: Any, key: str) -> bool:
-    return value.get("status") not in ("completed", "in-progress") or bool(choice(value, "performed"))
+    return text(value, "status") not in ("completed", "in-progress") or bool(choice(value, "performed"))
 
 
 @rule(
@@ -267,7 +269,7 @@ def _us_core_7(value: Any, ctx: Any, key: str) -> bool:
 )
 def _name_or_absent(value: Any, ctx: Any, key: str) -> bool:
     named = has(value, "family") or has(value, "given")
-    absent = any(e.get("url") == DATA_ABSENT_REASON for e in get(value, "extension"))
+    absent = any(e.get("url") == DATA_ABSENT_REASON for e in objects(value, "extension"))
     return named != absent
 
 
@@ -330,7 +332,7 @@ def _npi_luhn(value: Any, ctx: Any, key: str) -> bool:
 
 @rule("status='completed' implies whenHandedOver.exists()")
 def _us_core_20(value: Any, ctx: Any, key: str) -> bool:
-    return value.get("status") != "completed" or has(value, "whenHandedOver")
+    return text(value, "status") != "completed" or has(value, "whenHandedOver")
 
 
 @rule(
@@ -338,7 +340,7 @@ def _us_core_20(value: Any, ctx: Any, key: str) -> bool:
     "intent='instance-order') implies requester.exists()"
 )
 def _us_core_21(value: Any, ctx: Any, key: str) -> bool:
-    return value.get("intent") not in ORDER_INTENTS or has(value, "requester")
+    return text(value, "intent") not in ORDER_INTENTS or has(value, "requester")
 
 
 @rule("value.ofType(Quantity).system.empty() or value.ofType(Quantity).system = 'http://unitsofmeasure.org'")

@@ -94,6 +94,8 @@ class Rule:
     slicing: Slicing | None = None
     invariants: tuple[Invariant, ...] = ()
     active: bool = False
+    # Only presence matters (cardinality, must-support): the parent tests it inline.
+    presence_only: bool = False
     # compile-time only: every child by name, pruned or not (to find discriminator targets)
     all_children: dict[str, Rule] = field(default_factory=dict)
     raw_slices: list[Rule] = field(default_factory=list)

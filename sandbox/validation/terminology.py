@@ -36,9 +36,11 @@ class Expansion:
     undecidable: bool  # includes a ValueSet we do not have: accept everything
     all_codes: frozenset[str]
 
-    def has_coding(self, system: str | None, code: str | None) -> bool:
+    def has_coding(self, system: Any, code: Any) -> bool:
         if self.undecidable:
             return True
+        if not isinstance(code, str) or not isinstance(system, str | None):
+            return False  # a broken coding: the base layer reports its shape
         if system is None:
             return code is not None and (code in self.all_codes or bool(self.open_systems))
         if system in self.open_systems:
@@ -46,9 +48,9 @@ class Expansion:
         listed = self.codes.get(system)
         return listed is not None and code in listed
 
-    def has_code(self, code: str) -> bool:
+    def has_code(self, code: Any) -> bool:
         """For a ``code`` element (no system in the instance)."""
-        return self.undecidable or bool(self.open_systems) or code in self.all_codes
+        return self.undecidable or bool(self.open_systems) or (isinstance(code, str) and code in self.all_codes)
 
     def describe(self, limit: int = 8) -> str:
         parts = []

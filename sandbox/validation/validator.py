@@ -60,6 +60,9 @@ def _resource(
         profiles = [p for p in declared if isinstance(p, str)] if isinstance(declared, list) else []
     ran: set[Context] = set()
     for reference in profiles:
+        if not isinstance(reference, str):
+            issues.append(Issue(ERROR, "value", path, f"A profile must be a canonical URL string, not {reference!r}."))
+            continue
         profile = compile_profile(defs, reference)
         if profile is None:
             severity = ERROR if explicit else WARNING
@@ -81,25 +84,31 @@ def _resource(
         ctx = Context(defs, issues, resource, bundle_types, contained)
         check_item(ctx, profile.root, resource, path, path)
         ran.add(ctx)
-    for index, inner in enumerate(resource.get("contained") or ()):
+    for index, inner in enumerate(_array(resource.get("contained"))):
         if isinstance(inner, dict) and isinstance(inner.get("resourceType"), str):
             ran |= _resource(defs, issues, inner, f"{path}.contained[{index}]", None, bundle_types, contained=True)
     return ran
 
 
 def _bundle(defs: Definitions, issues: list[Issue], bundle: dict[str, Any]) -> set[Context]:
-    entries = [e for e in bundle.get("entry") or () if isinstance(e, dict)]
+    entries = [e for e in _array(bundle.get("entry")) if isinstance(e, dict)]
     types = {
         e["fullUrl"]: e["resource"]["resourceType"]
         for e in entries
-        if isinstance(e.get("fullUrl"), str) and isinstance(e.get("resource"), dict) and "resourceType" in e["resource"]
+        if isinstance(e.get("fullUrl"), str)
+        and isinstance(e.get("resource"), dict)
+        and isinstance(e["resource"].get("resourceType"), str)
     }
     ran: set[Context] = set()
-    for index, entry in enumerate(bundle.get("entry") or ()):
+    for index, entry in enumerate(_array(bundle.get("entry"))):
         inner = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(inner, dict) and isinstance(inner.get("resourceType"), str):
             ran |= _resource(defs, issues, inner, f"Bundle.entry[{index}].resource", None, types, contained=False)
     return ran
+
+
+def _array(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def known_profiles(definitions: Definitions | None = None) -> list[str]:
