@@ -4,7 +4,8 @@
 
 Loads the official US Core 6.1.0 and CARIN BB 2.0.0 examples from tests/fixtures, warms the
 caches (model tables, compiled profiles, value set expansions: a one-time cost per process,
-printed first), then for each set (all examples; ExplanationOfBenefits; Patients) runs
+printed first), then for each set (all examples; ExplanationOfBenefits, also split at 20 KB
+of JSON; Patients) runs
 ``validate_base`` and ``validate`` over the set repeatedly for ``--seconds`` each and prints
 resources per second. Single process, single thread: the figures are per core. For scale,
 it also times the R4B pydantic models themselves (``base.pydantic_issues``) on the same sets.
@@ -54,17 +55,21 @@ def main() -> None:
     for resource in examples:
         validate(resource)
     print(f"warm-up (import models, compile profiles, expand value sets): {time.perf_counter() - started:.2f} s")
+    eobs = [r for r in examples if r["resourceType"] == "ExplanationOfBenefit"]
     sets = {
         "all examples": examples,
-        "ExplanationOfBenefit": [r for r in examples if r["resourceType"] == "ExplanationOfBenefit"],
+        "ExplanationOfBenefit": eobs,
+        "EOB up to 20 KB": [r for r in eobs if len(json.dumps(r)) <= 20_000],
+        "EOB over 20 KB": [r for r in eobs if len(json.dumps(r)) > 20_000],
         "Patient": [r for r in examples if r["resourceType"] == "Patient"],
     }
-    print(f"{'set':<22}{'n':>5}{'base/s':>10}{'profile/s':>11}{'pydantic/s':>12}")
+    print(f"{'set':<22}{'n':>5}{'KB avg':>8}{'base/s':>10}{'profile/s':>11}{'pydantic/s':>12}")
     for name, resources in sets.items():
+        size = sum(len(json.dumps(r)) for r in resources) / len(resources) / 1000
         base = rate(validate_base, resources, args.seconds)
         full = rate(validate, resources, args.seconds)
         models = rate(pydantic_issues, resources, args.seconds)
-        print(f"{name:<22}{len(resources):>5}{base:>10.0f}{full:>11.0f}{models:>12.0f}")
+        print(f"{name:<22}{len(resources):>5}{size:>8.1f}{base:>10.0f}{full:>11.0f}{models:>12.0f}")
 
 
 if __name__ == "__main__":

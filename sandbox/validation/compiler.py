@@ -299,6 +299,18 @@ def _slicing(defs: Definitions, rule: Rule) -> Slicing | None:
     return slicing
 
 
+def _index_keys(matcher: Matcher) -> list[tuple[str | None, str]] | None:
+    """The lookup keys one discriminator stands for: one code or URL, or every code of a
+    fully enumerated value set (a binding discriminator)."""
+    if matcher.kind == "binding":
+        found = matcher.expected
+        if found.undecidable or found.open_systems:
+            return None
+        return [(system, code) for system, codes in found.codes.items() for code in codes]
+    key = index_key(matcher.kind, matcher.expected)
+    return None if key is None else [key]
+
+
 def _index(slicing: Slicing) -> None:
     """Replace one-by-one matching with a table where slices differ by one code or URL."""
     table: dict[tuple[str | None, str], int] = {}
@@ -307,12 +319,13 @@ def _index(slicing: Slicing) -> None:
     for position, matchers in enumerate(slicing.matchers):
         if matchers is None:
             continue
-        key = index_key(matchers[0].kind, matchers[0].expected) if len(matchers) == 1 else None
-        if key is None or key in table or (segments is not None and matchers[0].segments != segments):
+        keys = _index_keys(matchers[0]) if len(matchers) == 1 else None
+        if not keys or any(k in table for k in keys) or (segments is not None and matchers[0].segments != segments):
             unindexed.append(position)
             continue
         segments = matchers[0].segments
-        table[key] = position
+        for key in keys:
+            table[key] = position
     if len(table) >= 2 and segments is not None:
         slicing.index = table
         slicing.index_segments = segments

@@ -243,13 +243,14 @@ def _slice(
                 "required",
                 slice_path,
                 f"Missing required slice {piece.slice_name} of {rule.name}: needs at least {piece.min}, found {seen}; "
-                f"add one with {_how(matchers)}.",
+                f"add one with {_hint(slicing, index)}.",
             )
         elif seen == 0 and piece.must_support:
             ctx.warning(
                 "required",
                 slice_path,
-                f"Must-support slice {piece.slice_name} ({_how(matchers)}) is absent; send it when the data exists.",
+                f"Must-support slice {piece.slice_name} ({_hint(slicing, index)}) is absent; "
+                "send it when the data exists.",
             )
         if piece.max != -1 and seen > piece.max:
             ctx.error(
@@ -415,6 +416,15 @@ def _brief(value: Any) -> str:
         return f"{value.get('system', '')}#{value['code']}"
     text = json.dumps(value, separators=(",", ":"), sort_keys=True) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _hint(slicing: Slicing, index: int) -> str:
+    """How to write an item of a slice (worked out once per slice)."""
+    hint = slicing.hints.get(index)
+    if hint is None:
+        matchers = slicing.matchers[index]
+        hint = slicing.hints[index] = _how(matchers) if matchers else "the slice's discriminators"
+    return hint
 
 
 def _how(matchers: tuple[Matcher, ...]) -> str:

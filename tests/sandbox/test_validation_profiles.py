@@ -265,6 +265,16 @@ def test_extension_value_of_the_wrong_type():
     )
 
 
+def test_element_with_max_zero_must_be_absent():
+    patient = example("Patient-example")
+    race = next(e for e in patient["extension"] if e["url"].endswith("us-core-race"))
+    index = patient["extension"].index(race)
+    race["valueString"] = "White"  # us-core-race: value[x] 0..0, a complex extension
+    issues = validate(patient)
+    assert ("structure", f"Patient.extension[{index}]:race.valueString") in codes_of(issues)
+    assert any("max 0" in i.message for i in errors(issues))
+
+
 def test_known_extension_is_checked_even_where_the_profile_does_not_slice_it():
     patient = example("Patient-Patient1")  # C4BB Patient does not slice us-core-tribal-affiliation
     patient["extension"] = [{"url": US_CORE + "us-core-tribal-affiliation", "valueString": "F"}]

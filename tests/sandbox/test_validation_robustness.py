@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sandbox.validation import validate, validate_base
+from sandbox.validation.base import pydantic_issues
 
 from .fhir_examples import example
 
@@ -61,3 +62,19 @@ def test_not_a_resource_at_all(thing: Any):
 def test_profiles_that_are_not_strings():
     issues = validate(example("Patient-example"), profiles=[5])
     assert [(i.severity, i.code) for i in issues if i.severity == "error"] == [("error", "value")]
+
+
+DIFFERENTIAL_JUNK: list[Any] = [None, "x", 1, -5, 1.5, True, [], {}, ["x"], [{}], {"x": 1}, "", "2020-13-01", 2**40]
+
+
+@pytest.mark.parametrize("name", SOURCES[:5])
+def test_the_walk_rejects_whatever_the_r4b_models_reject(name: str):
+    """The fast walk stands in for pydantic: on mutated examples it must never be the laxer one."""
+    rng = random.Random(f"differential {name}")
+    original = example(name)
+    for _ in range(30):
+        resource = copy.deepcopy(original)
+        container, key = rng.choice(_slots(resource))
+        container[key] = copy.deepcopy(rng.choice(DIFFERENTIAL_JUNK))
+        if pydantic_issues(resource):
+            assert validate_base(resource), (container, key)
