@@ -199,6 +199,7 @@ def _types(defs: Definitions, rule: Rule, element: dict[str, Any]) -> None:
     open_target = False
     texts = []
     profiles: list[str] = []
+    declared: list[str] = []
     for entry in types:
         if entry["code"] == "Reference":
             for url in entry.get("targetProfile", []) or [CORE_PREFIX + "Resource"]:
@@ -209,12 +210,14 @@ def _types(defs: Definitions, rule: Rule, element: dict[str, Any]) -> None:
                 else:
                     targets.add(found)
         for url in entry.get("profile", []):
+            declared.append(url)
             if url == SIMPLE_QUANTITY or defs.structure_definition(url) is not None:
                 profiles.append(url)
     if targets and not open_target:
         rule.targets = frozenset(targets)
         rule.target_text = ", ".join(texts)
     rule.type_profiles = tuple(profiles)
+    rule.declared_profiles = tuple(declared)
 
 
 def _invariants(element: dict[str, Any]) -> list[Invariant]:
@@ -261,8 +264,8 @@ def _matcher(defs: Definitions, piece: Rule, discriminator: dict[str, str]) -> M
             return Matcher("pattern", segments, target.pattern, compile_pattern(target.pattern))
         if target is not None and target.binding is not None:
             return Matcher("binding", segments, target.binding.expansion)
-        if segments == ("url",) and piece.type_profiles:
-            url = piece.type_profiles[0].split("|")[0]
+        if segments == ("url",) and piece.declared_profiles:  # extensions: sliced by their definition's URL
+            url = piece.declared_profiles[0].split("|")[0]
             return Matcher("fixed", segments, url, compile_fixed(url))
         return None
     if kind == "exists":
@@ -270,9 +273,8 @@ def _matcher(defs: Definitions, piece: Rule, discriminator: dict[str, str]) -> M
             return None
         return Matcher("exists", segments, target.min > 0 or target.max != 0)
     if kind == "profile":
-        holder = target if target is not None else None
-        urls = tuple(u for u in (holder.type_profiles if holder else ()) if defs.structure_definition(u))
-        return Matcher("profile", segments, urls) if urls else None
+        urls = tuple(u for u in (target.type_profiles if target else ()) if defs.structure_definition(u))
+        return Matcher("profile", segments, urls) if urls else None  # a profile we do not ship: cannot tell
     return None
 
 

@@ -233,7 +233,8 @@ def _slice(
                         INFORMATION,
                         "not-supported",
                         slice_path,
-                        f"Slice {piece.slice_name} ({slicing.description}) needs a reference resolved; not checked.",
+                        f"Slice {piece.slice_name} ({slicing.description}) cannot be evaluated here (it needs a "
+                        "reference resolved or a profile we do not ship); its cardinality was not checked.",
                     )
                 )
             continue
@@ -391,7 +392,8 @@ def _check_reference(ctx: Context, rule: Rule, targets: frozenset[str], value: A
         ctx.error(
             "structure",
             f"{path}.reference" if "reference" in value else path,
-            f"Refers to a {found}; the profile allows only {', '.join(sorted(targets))} ({rule.target_text}).",
+            f"Refers to a resource of type {found}; the profile allows only {', '.join(sorted(targets))} "
+            f"({rule.target_text}).",
         )
 
 

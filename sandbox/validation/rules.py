@@ -89,7 +89,8 @@ class Rule:
     binding: Binding | None = None
     targets: frozenset[str] | None = None  # Reference: allowed resource types
     target_text: str = ""
-    type_profiles: tuple[str, ...] = ()  # profiles on the element's type (extensions...)
+    type_profiles: tuple[str, ...] = ()  # profiles on the element's type that we can check
+    declared_profiles: tuple[str, ...] = ()  # every profile on the element's type, known or not
     children: tuple[Rule, ...] = ()
     slicing: Slicing | None = None
     invariants: tuple[Invariant, ...] = ()

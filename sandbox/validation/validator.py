@@ -21,7 +21,11 @@ from .engine import Context, check_item
 from .issues import ERROR, WARNING, Issue, unique
 
 
-def validate(resource: Any, profiles: list[str] | None = None, definitions: Definitions | None = None) -> list[Issue]:
+def validate(
+    resource: Any, profiles: list[str] | None = None, *, definitions: Definitions | None = None
+) -> list[Issue]:
+    """Base structure, then ``profiles`` (default: the resource's ``meta.profile``).
+    ``definitions`` replaces the shipped guides (tests add hand-made profiles this way)."""
     defs = definitions or shipped()
     walk = Walk(defs.extension_urls())
     walk_resource(walk, resource, None)
