@@ -56,6 +56,7 @@ def _resource(type_def: defs.TypeDef) -> dict[str, Any]:
         "searchInclude": list(type_def.includes),
         "searchRevInclude": list(defs.REVINCLUDES),
         "searchParam": search,
+        "operation": [{"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}],
     }
     if type_def.profiles:
         resource["profile"] = f"http://hl7.org/fhir/StructureDefinition/{type_def.name}"

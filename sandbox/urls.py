@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     re_path(r"^fhir/R4/_async/(?P<job_id>[A-Za-z0-9_\-]{1,40})/?$", write.async_status, name="async"),
     re_path(rf"^fhir/R4/{TYPE}/?$", read.type_level, name="type"),
+    re_path(rf"^fhir/R4/{TYPE}/\$validate/?$", write.validate_operation, name="validate"),
     re_path(rf"^fhir/R4/{TYPE}/_search/?$", read.search_post, name="search-post"),
     re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/?$", read.instance_history, name="history"),
     re_path(rf"^fhir/R4/{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$", read.vread, name="vread"),

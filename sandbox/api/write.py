@@ -15,10 +15,10 @@ from lib.tasks import queue_after_commit
 from partners.models import Partner
 from pipeline import services as pipeline
 from pipeline.models import SyncJob
-from sandbox import access, ingest, services, tasks
+from sandbox import access, checks, ingest, services, tasks
 from sandbox.api.base import Call, base_url, fhir, fhir_view, known_type
 from sandbox.models import Resource
-from sandbox.outcome import FhirError
+from sandbox.outcome import FhirError, Problem, outcome
 
 MAX_DEPTH = 64
 
@@ -172,3 +172,46 @@ def async_status(request: HttpRequest, call: Call, job_id: str) -> HttpResponse:
         response["Retry-After"] = "2"
         return response
     return fhir(job.result, job.result_status or 200)
+
+
+@fhir_view(("POST",))
+def validate_operation(request: HttpRequest, call: Call, resource_type: str) -> HttpResponse:
+    """POST [type]/$validate: the OperationOutcome of base and profile validation, stored
+    nowhere. The body is the resource, or a Parameters with ``resource`` (and ``profile``);
+    ``?profile=`` names a profile to validate against instead of meta.profile."""
+    known_type(resource_type)
+    call.action, call.resource_type = "fhir.validate", resource_type
+    call.interaction = f"POST {resource_type}/$validate"
+    try:
+        call.grant(resource_type, "c")
+    except FhirError:
+        call.grant(resource_type, "r")
+    body = _json_body(request)
+    profiles = request.GET.getlist("profile")
+    if isinstance(body, dict) and body.get("resourceType") == "Parameters":
+        body, named = _from_parameters(body)
+        profiles.extend(named)
+    if not isinstance(body, dict) or body.get("resourceType") != resource_type:
+        raise FhirError(
+            400, "invalid", f"Send the {resource_type} to validate (or a Parameters with it as 'resource')."
+        )
+    found = checks.problems(body, profiles or None)
+    if not found:
+        found = [Problem("information", "informational", "No problems found.")]
+    return fhir(json.dumps(outcome(found), ensure_ascii=False, separators=(",", ":")))
+
+
+def _from_parameters(parameters: dict[str, Any]) -> tuple[Any, list[str]]:
+    """$validate's Parameters form: the ``resource`` and any ``profile`` canonicals."""
+    resource: Any = None
+    profiles: list[str] = []
+    for parameter in parameters.get("parameter", []):
+        if not isinstance(parameter, dict):
+            continue
+        if parameter.get("name") == "resource":
+            resource = parameter.get("resource")
+        elif parameter.get("name") == "profile":
+            url = parameter.get("valueUri") or parameter.get("valueCanonical")
+            if isinstance(url, str):
+                profiles.append(url)
+    return resource, profiles
