@@ -95,9 +95,10 @@ def test_apply_review_and_approve(page, celery_worker):
     sign_out(page)
 
     page.goto("/admin/login/")
-    page.get_by_label("Username").fill("reviewer")
+    page.get_by_label("Email").fill("reviewer@portal.localhost")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/admin/**")
     page.goto(f"/admin/partners/partner/{partner.pk}/change/")
     screenshot(page, "admin-review")
     page.get_by_role("link", name="Approve").click()
