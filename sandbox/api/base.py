@@ -17,6 +17,7 @@ from django.views.decorators.gzip import gzip_page
 
 from audit import services as audit
 from audit.models import AuditEvent
+from lib import ratelimit
 from lib.request_context import RequestMeta
 from sandbox import access
 from sandbox.models import Resource
@@ -90,6 +91,28 @@ def _authenticate(request: HttpRequest) -> Principal:
         raise FhirError(401, "login", str(exc.detail), headers=challenge) from exc
 
 
+# The seed's published limits, per credential: 500 requests a minute, bursts of 30 a second.
+RATE_LIMITS = ((30, 1), (500, 60))
+
+
+def _throttle(principal: Principal) -> None:
+    for limit, period in RATE_LIMITS:
+        try:
+            ratelimit.check(
+                f"fhir:{principal.rate_limit_key}:{period}",
+                limit=limit,
+                period=period,
+                message=f"Rate limit: {limit} requests per {'second' if period == 1 else 'minute'} per credential.",
+            )
+        except ratelimit.TooManyAttempts as exc:
+            raise FhirError(
+                429,
+                "throttled",
+                f"{exc} Retry after {exc.retry_after} s.",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from exc
+
+
 def _audit(call: Call, status: int) -> None:
     principal = call.principal
     categories = []
@@ -157,6 +180,7 @@ def fhir_view(methods: tuple[str, ...], *, authenticated: bool = True, version: 
                 if not authenticated:
                     return view(request, None, *args, **kwargs)
                 principal = _authenticate(request)
+                _throttle(principal)
                 call = Call(request=request, principal=principal, base=base_url(request, version))
                 if version == "R5":
                     call.read_scope = R5_READ

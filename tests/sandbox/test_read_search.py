@@ -157,3 +157,14 @@ def test_browser_apps_may_call_from_any_origin(client, lake, fhir_token):
     assert "Authorization" in preflight["Access-Control-Allow-Headers"]
     resp = get(client, "/fhir/R4/Patient/p1", fhir_token, HTTP_ORIGIN="https://app.example")
     assert resp["Access-Control-Allow-Origin"] == "*" and "ETag" in resp["Access-Control-Expose-Headers"]
+
+
+def test_too_many_requests_is_a_429_outcome_with_retry_after(client, lake, fhir_token, settings, monkeypatch):
+    from sandbox.api import base
+
+    settings.RATE_LIMITS_ENABLED = True
+    monkeypatch.setattr(base, "RATE_LIMITS", ((3, 60),))
+    statuses = [get(client, "/fhir/R4/Patient/p1", fhir_token).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    resp = get(client, "/fhir/R4/Patient/p1", fhir_token)
+    assert resp["Retry-After"] == "60" and resp.json()["issue"][0]["code"] == "throttled"

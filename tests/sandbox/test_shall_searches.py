@@ -17,7 +17,8 @@ PATIENT = "bb-00000"
 
 
 @pytest.fixture
-def generated(db, fhir_token):
+def generated(db, fhir_token, settings):
+    settings.RATE_LIMITS_ENABLED = False  # a crawl of ~150 searches in a few seconds, by design
     lake.load(patients=2)
     return fhir_token
 

@@ -198,3 +198,25 @@ def test_another_partner_cannot_poll_a_push(client, lake, writer, acme, issue, b
     status_url = resp["Content-Location"].split("testserver", 1)[1]
     assert client.get(status_url, HTTP_AUTHORIZATION=f"Bearer {bob}").status_code == 404
     assert client.get(status_url).status_code == 401
+
+
+def test_a_pushed_bundle_is_delivered_to_the_partners_webhook(client, lake, writer, acme):
+    from standardwebhooks import Webhook
+
+    from tests.webhooks.receiver import serve
+    from webhooks import services as webhooks
+    from webhooks.delivery import attempt
+    from webhooks.models import Delivery
+
+    owner = acme.memberships.get(role="owner").user
+    for receiver in serve():
+        created = webhooks.create_endpoint(
+            partner=acme, url=receiver.url, event_types=["pipeline.sync.completed"], by=owner
+        )
+        resp = send(client, "post", "/fhir/R4", writer, transaction(post_entry(PATIENT)), gpid=acme.gpid)
+        assert resp.status_code == 200
+        attempt(Delivery.objects.get().pk, owner="test")
+        (request,) = receiver.wait_for(1)
+        payload = Webhook(created.secret).verify(request.body, request.headers)
+        assert payload["event"] == "pipeline.sync.completed" and payload["job_id"] == resp["X-Sync-Job"]
+        assert payload["records_processed"] == 1 and payload["resource_types"] == ["Patient"]
