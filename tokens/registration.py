@@ -13,7 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -58,6 +64,29 @@ _GRANTS = (
 _METHODS = f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}."
 
 
+JWK_SET = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {
+        "keys": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["kty"],
+                "properties": {"kty": {"type": "string", "enum": ["RSA", "EC"]}},
+                "description": "A public JWK: RSA of 2048 bits or more, or EC P-384.",
+            },
+        }
+    },
+}
+
+
+@extend_schema_field({"oneOf": [JWK_SET, {"type": "string", "description": "The JWK Set as JSON text."}]})
+class JwksField(serializers.JSONField):
+    """Any JSON here; tokens.jwt_auth.validate_jwks says what is wrong with it."""
+
+
 class ClientMetadataSerializer(serializers.Serializer):
     client_name = serializers.CharField(
         max_length=255,
@@ -80,7 +109,7 @@ class ClientMetadataSerializer(serializers.Serializer):
     token_endpoint_auth_method = serializers.ChoiceField(
         choices=SUPPORTED_AUTH, required=False, error_messages={"invalid_choice": _METHODS}
     )
-    jwks = serializers.JSONField(required=False, help_text="private_key_jwt: the public JWK Set, inline.")
+    jwks = JwksField(required=False, help_text="private_key_jwt: the public JWK Set, inline.")
     jwks_uri = serializers.CharField(
         required=False,
         allow_blank=True,
