@@ -18,17 +18,17 @@ ERROR_SCHEMA = {
     },
 }
 
-# Status -> when it happens. Authenticated operations add 401/403; bodies add 400/413/415.
+# Status -> when it happens. Authenticated operations add 401, those taking a partner's
+# bearer token (scopes, roles) also 403; bodies add 400/413/415.
 COMMON = {"404": "Not found (or not yours: other partners' objects are 404).", "429": "Rate limit exceeded."}
 WITH_BODY = {
     "400": "Invalid input or malformed JSON.",
     "413": "Request body too large.",
     "415": "Only application/json is accepted.",
 }
-AUTHENTICATED = {
-    "401": "Missing, malformed, expired or revoked bearer token (WWW-Authenticate: Bearer).",
-    "403": "The credential lacks a scope, or the member's role does not allow this.",
-}
+AUTHENTICATED = {"401": "Missing, malformed, expired or revoked bearer token (WWW-Authenticate: Bearer)."}
+SCOPED = {"403": "The credential lacks a scope, or the member's role does not allow this."}
+SCOPED_SCHEME = "bearerAuth"  # tokens.schema.BearerScheme: API tokens and management tokens
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -41,8 +41,11 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             errors = dict(COMMON)
             if method in ("post", "put", "patch"):
                 errors |= WITH_BODY
-            if operation.get("security") and operation["security"] != [{}]:
+            schemes = {name for requirement in operation.get("security", []) for name in requirement}
+            if schemes:
                 errors |= AUTHENTICATED
+            if SCOPED_SCHEME in schemes:
+                errors |= SCOPED
             content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             for status, description in errors.items():
                 operation["responses"].setdefault(status, {"description": description, "content": content})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -44,7 +44,14 @@ class CreateTokenSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=50)
     environment = serializers.ChoiceField(choices=Environment.values, default="sandbox")
-    expires_in_days = serializers.IntegerField(required=False, allow_null=True, default=services.DEFAULT_EXPIRY_DAYS)
+    expires_in_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=services.DEFAULT_EXPIRY_DAYS,
+        min_value=1,
+        max_value=services.MAX_EXPIRY_DAYS,
+        help_text="Days until the token expires; null: it never does.",
+    )
 
 
 class CredentialAPIView(ScopedAPIView):
@@ -74,6 +81,14 @@ class PartnerLogin(APIView):
 
     @extend_schema(
         request=LoginSerializer,
+        examples=[
+            OpenApiExample(
+                "Demo partner owner",
+                summary="The owner of the demo partner that `make run` creates",
+                value={"email": "alice@acme-health.example", "password": "alice-demo-Passw0rd!"},
+                request_only=True,
+            )
+        ],
         responses={
             401: OpenApiResponse(description="Wrong email, password or two-factor code (uniform answer)."),
             403: OpenApiResponse(description="Email not verified, or not a member of that partner."),
@@ -116,7 +131,17 @@ class TokenList(CredentialAPIView):
         page = self.paginate_queryset(tokens)
         return self.get_paginated_response([t.as_json() for t in page or []])
 
-    @extend_schema(request=CreateTokenSerializer, responses={201: CreatedTokenSerializer})
+    @extend_schema(
+        request=CreateTokenSerializer,
+        examples=[
+            OpenApiExample(
+                "Sandbox token",
+                value={"name": "claims-sync worker", "scopes": ["cms.partner.read"], "expires_in_days": 30},
+                request_only=True,
+            )
+        ],
+        responses={201: CreatedTokenSerializer},
+    )
     def post(self, request: Request) -> Response:
         body = CreateTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -8,5 +8,5 @@ class TokensConfig(AppConfig):
     def ready(self) -> None:
         from tokens import (
             receivers,  # noqa: F401 - connects the receivers of partner decisions and cache changes
-            schema,  # noqa: F401 - registers the OpenAPI bearer scheme
+            schema,  # noqa: F401 - registers the OpenAPI bearer schemes
         )

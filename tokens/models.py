@@ -12,9 +12,11 @@ from oauth2_provider.models import AbstractApplication
 from lib.environment import Environment
 from lib.ids import iso, new_id
 
+TOKEN_ID_PREFIX = "tok_"  # noqa: S105 - the public id's prefix, no secret
+
 
 def new_token_id() -> str:
-    return new_id("tok_")
+    return new_id(TOKEN_ID_PREFIX)
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

@@ -11,11 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import get_authorization_header
-from rest_framework.permissions import AllowAny
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,6 +64,29 @@ _GRANTS = (
 _METHODS = f"token_endpoint_auth_method must be one of {', '.join(SUPPORTED_AUTH)}."
 
 
+JWK_SET = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {
+        "keys": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["kty"],
+                "properties": {"kty": {"type": "string", "enum": ["RSA", "EC"]}},
+                "description": "A public JWK: RSA of 2048 bits or more, or EC P-384.",
+            },
+        }
+    },
+}
+
+
+@extend_schema_field({"oneOf": [JWK_SET, {"type": "string", "description": "The JWK Set as JSON text."}]})
+class JwksField(serializers.JSONField):
+    """Any JSON here; tokens.jwt_auth.validate_jwks says what is wrong with it."""
+
+
 class ClientMetadataSerializer(serializers.Serializer):
     client_name = serializers.CharField(
         max_length=255,
@@ -79,7 +109,7 @@ class ClientMetadataSerializer(serializers.Serializer):
     token_endpoint_auth_method = serializers.ChoiceField(
         choices=SUPPORTED_AUTH, required=False, error_messages={"invalid_choice": _METHODS}
     )
-    jwks = serializers.JSONField(required=False, help_text="private_key_jwt: the public JWK Set, inline.")
+    jwks = JwksField(required=False, help_text="private_key_jwt: the public JWK Set, inline.")
     jwks_uri = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -157,6 +187,24 @@ _INFORMATION = inline_serializer(
 _REGISTRATION_TOKEN_REFUSED = OpenApiResponse(
     description="Missing or wrong registration access token (the same answer for an unknown client)."
 )
+_REGISTRATION_EXAMPLE = OpenApiExample(
+    "client_credentials client",
+    value={
+        "client_name": "nightly claims export",
+        "scope": "cms.fhir.r4.read",
+        "grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "client_secret_basic",
+    },
+    request_only=True,
+)
+_UPDATE_EXAMPLE = OpenApiExample(
+    "Rename",
+    value={"client_name": "nightly claims export v2", "scope": "cms.fhir.r4.read"},
+    request_only=True,
+)
+_SCOPES_ADDED = OpenApiResponse(
+    description="The update adds scopes: an update can only remove them; register a new client for more."
+)
 
 
 class Register(CredentialAPIView):
@@ -165,7 +213,7 @@ class Register(CredentialAPIView):
     required_scopes = {"POST": ["cms.partner.write"]}
     serializer_class = ClientMetadataSerializer
 
-    @extend_schema(request=ClientMetadataSerializer, responses={201: _INFORMATION})
+    @extend_schema(request=ClientMetadataSerializer, examples=[_REGISTRATION_EXAMPLE], responses={201: _INFORMATION})
     def post(self, request: Request) -> Response:
         metadata = _read(request.data)
         if isinstance(metadata, Response):
@@ -195,23 +243,18 @@ class Register(CredentialAPIView):
         )
 
 
-class ClientConfiguration(APIView):
-    """RFC 7592: read, update or delete a registered client with its registration access token."""
+class RegistrationTokenAuthentication(BaseAuthentication):
+    """RFC 7592: ``Authorization: Bearer <registration access token>`` of the client named in
+    the URL, which becomes ``request.auth``. An unknown client and a wrong token get the same
+    401: nothing to learn by probing."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    serializer_class = ClientMetadataSerializer
-
-    def get_authenticate_header(self, request: Request) -> str:
-        return f'Bearer realm="{REALM}", error="invalid_token"'
-
-    def _client(self, request: Request, client_id: str) -> OAuthClient:
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, OAuthClient]:
+        client_id = str((request.parser_context or {}).get("kwargs", {}).get("client_id", ""))
         header = get_authorization_header(request).split()
         token = (
             header[1].decode("ascii", errors="replace") if len(header) == 2 and header[0].lower() == b"bearer" else ""
         )
         client = OAuthClient.objects.active().select_related("partner").filter(client_id=client_id).first()
-        # Same answer for an unknown client and a wrong token: nothing to learn by probing.
         if (
             client is None
             or not token
@@ -219,15 +262,43 @@ class ClientConfiguration(APIView):
             or not keys.matches(token, client.registration_token_hash)
         ):
             raise exceptions.AuthenticationFailed("Send this client's registration access token as the bearer.")
+        return AnonymousUser(), client
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'Bearer realm="{REALM}", error="invalid_token"'
+
+
+class HoldsRegistrationToken(BasePermission):
+    """Fail closed: only a request RegistrationTokenAuthentication let through."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, OAuthClient)
+
+
+class ClientConfiguration(APIView):
+    """RFC 7592: read, update or delete a registered client with its registration access token."""
+
+    authentication_classes = (RegistrationTokenAuthentication,)
+    permission_classes = (HoldsRegistrationToken,)
+    serializer_class = ClientMetadataSerializer
+
+    @property
+    def client(self) -> OAuthClient:
+        client = self.request.auth
+        assert isinstance(client, OAuthClient)  # noqa: S101 - RegistrationTokenAuthentication set it
         return client
 
     @extend_schema(request=None, responses={200: _CONFIGURATION, 401: _REGISTRATION_TOKEN_REFUSED})
     def get(self, request: Request, client_id: str) -> Response:
-        return Response(client_metadata(self._client(request, client_id)))
+        return Response(client_metadata(self.client))
 
-    @extend_schema(request=ClientMetadataSerializer, responses={200: _CONFIGURATION, 401: _REGISTRATION_TOKEN_REFUSED})
+    @extend_schema(
+        request=ClientMetadataSerializer,
+        examples=[_UPDATE_EXAMPLE],
+        responses={200: _CONFIGURATION, 401: _REGISTRATION_TOKEN_REFUSED, 403: _SCOPES_ADDED},
+    )
     def put(self, request: Request, client_id: str) -> Response:
-        client = self._client(request, client_id)
+        client = self.client
         metadata = _read(request.data, partial_name=client.name)
         if isinstance(metadata, Response):
             return metadata
@@ -251,6 +322,5 @@ class ClientConfiguration(APIView):
 
     @extend_schema(request=None, responses={204: None, 401: _REGISTRATION_TOKEN_REFUSED})
     def delete(self, request: Request, client_id: str) -> Response:
-        client = self._client(request, client_id)
-        services.disable_oauth_client(client=client, by=None, meta=RequestMeta.of(request._request))
+        services.disable_oauth_client(client=self.client, by=None, meta=RequestMeta.of(request._request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-"""OpenAPI description of the bearer authentication (drf-spectacular extension)."""
+"""OpenAPI descriptions of the bearer authentications (drf-spectacular extensions)."""
 
 from __future__ import annotations
 
@@ -16,4 +16,17 @@ class BearerScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "An API token (cms_sk_sandbox_…) or a management token from POST /cms/partner-login.",
+        }
+
+
+class RegistrationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.registration.RegistrationTokenAuthentication"
+    name = "registrationAccessToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "RFC 7592: the registration_access_token that POST /cms/oauth/register returned "
+            "for this client.",
         }

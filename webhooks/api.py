@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,6 +81,22 @@ class DeliverySerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
 
 
+class DeliveryAttemptSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    latency_ms = serializers.IntegerField(allow_null=True)
+    status_code = serializers.IntegerField(allow_null=True, help_text="The receiver's HTTP status; null if none came.")
+    response_body = serializers.CharField(help_text="The first 2 KB of the receiver's answer.")
+    error = serializers.CharField(allow_null=True, help_text="Why the attempt failed before an answer, if it did.")
+    request_headers = serializers.DictField(child=serializers.CharField(), help_text="The headers sent.")
+
+
+class DeliveryDetailSerializer(DeliverySerializer):
+    payload = serializers.DictField(help_text="The event as JSON.")
+    body = serializers.CharField(help_text="The exact text that was signed and sent.")
+    attempt_log = DeliveryAttemptSerializer(many=True, help_text="Every attempt, oldest first.")
+
+
 class WebhookAPIView(ScopedAPIView):
     """The services check the member behind the credential may manage webhooks."""
 
@@ -106,7 +122,21 @@ class EndpointList(WebhookAPIView):
         page = self.paginate_queryset(self.endpoints())
         return self.get_paginated_response([e.as_json() for e in page or []])
 
-    @extend_schema(request=CreateEndpointSerializer, responses={201: EndpointWithSecretSerializer})
+    @extend_schema(
+        request=CreateEndpointSerializer,
+        examples=[
+            OpenApiExample(
+                "Subscribe",
+                value={
+                    "url": "https://hooks.partner.example/cms",
+                    "events": ["partner.token.revoked", "webhook.test"],
+                    "description": "claims sync",
+                },
+                request_only=True,
+            )
+        ],
+        responses={201: EndpointWithSecretSerializer},
+    )
     def post(self, request: Request) -> Response:
         body = CreateEndpointSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -130,7 +160,11 @@ class EndpointDetail(WebhookAPIView):
     def get(self, request: Request, endpoint_id: str) -> Response:
         return Response(self.endpoint(endpoint_id).as_json())
 
-    @extend_schema(request=UpdateEndpointSerializer, responses={200: EndpointSerializer})
+    @extend_schema(
+        request=UpdateEndpointSerializer,
+        examples=[OpenApiExample("Pause", value={"active": False, "description": "paused"}, request_only=True)],
+        responses={200: EndpointSerializer},
+    )
     def patch(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
         body = UpdateEndpointSerializer(data=request.data)
@@ -179,6 +213,7 @@ class Recover(WebhookAPIView):
 
     @extend_schema(
         request=RecoverSerializer,
+        examples=[OpenApiExample("Since", value={"since": "2026-03-01T00:00:00Z"}, request_only=True)],
         responses={202: inline_serializer("Recovered", {"replayed": serializers.IntegerField()})},
     )
     def post(self, request: Request, endpoint_id: str) -> Response:
@@ -200,9 +235,13 @@ class DeliveryList(WebhookAPIView):
     @extend_schema(
         operation_id="webhooks_deliveries_list",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values),
-            OpenApiParameter("event_type", OpenApiTypes.STR, enum=list(SUBSCRIBABLE)),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values, description="Only these."),
+            OpenApiParameter("event_type", OpenApiTypes.STR, enum=list(SUBSCRIBABLE), description="Only these."),
         ],
+        responses={
+            200: DeliverySerializer(many=True),
+            400: OpenApiResponse(description="status or event_type is not one of the values listed."),
+        },
     )
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = self.endpoint(endpoint_id)
@@ -233,7 +272,7 @@ class DeliveryDetail(WebhookAPIView):
     required_scopes = {"GET": READ}
     serializer_class = DeliverySerializer
 
-    @extend_schema(operation_id="webhooks_delivery_retrieve")
+    @extend_schema(operation_id="webhooks_delivery_retrieve", responses={200: DeliveryDetailSerializer})
     def get(self, request: Request, delivery_id: str) -> Response:
         delivery = get_object_or_404(
             Delivery.objects.for_partner(self.credential.partner).select_related("event", "endpoint", "replay_of"),

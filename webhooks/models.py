@@ -20,12 +20,16 @@ def new_event_id() -> str:
     return new_id("evt_", 18)
 
 
+ENDPOINT_ID_PREFIX = "we_"
+DELIVERY_ID_PREFIX = "dlv_"
+
+
 def new_endpoint_id() -> str:
-    return new_id("we_")
+    return new_id(ENDPOINT_ID_PREFIX)
 
 
 def new_delivery_id() -> str:
-    return new_id("dlv_", 15)
+    return new_id(DELIVERY_ID_PREFIX, 15)
 
 
 class EventQuerySet(models.QuerySet["Event"]):

@@ -6,6 +6,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from tests.conftest import bearer
+from tests.contract import assert_documented
+
 
 class _Body(serializers.Serializer):
     name = serializers.CharField(max_length=10)
@@ -82,3 +85,31 @@ def test_server_errors_are_a_page_not_a_traceback(client):
     assert "Traceback" not in resp.content.decode()
     assert api.status_code == 500
     assert api.json()["code"] == "server_error"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "template"),
+    [
+        ("get", "/webhooks/we_a%00b", "/webhooks/{endpoint_id}"),
+        ("patch", "/webhooks/we_%00", "/webhooks/{endpoint_id}"),
+        ("get", "/webhooks/we_%00/deliveries", "/webhooks/{endpoint_id}/deliveries"),
+        ("post", "/webhooks/we_%00/test", "/webhooks/{endpoint_id}/test"),
+        ("get", "/webhooks/deliveries/dlv_%00", "/webhooks/deliveries/{delivery_id}"),
+        ("post", "/webhooks/deliveries/dlv_%00/replay", "/webhooks/deliveries/{delivery_id}/replay"),
+        ("delete", "/cms/tokens/tok_%00", "/cms/tokens/{token_id}"),
+        ("get", "/cms/oauth/register/a%00b", "/cms/oauth/register/{client_id}"),
+        ("delete", "/cms/tokens/tok_caf%C3%A9", "/cms/tokens/{token_id}"),
+        ("post", "/webhooks/deliveries/test", "/webhooks/{endpoint_id}/test"),
+        ("post", "/webhooks/deliveries/rotate-secret", "/webhooks/{endpoint_id}/rotate-secret"),
+        ("delete", "/cms/tokens/we_contract", "/cms/tokens/{token_id}"),
+    ],
+)
+def test_ids_of_another_kind_or_with_odd_characters_are_a_documented_404(api, issue, method, path, template):
+    """Ids in URLs have their kind's prefix and URL-safe characters (the schema gives the
+    pattern). A NUL character used to reach the database and fail there with a 500 on
+    PostgreSQL; "deliveries" taken for an endpoint id answered 405."""
+    bearer(api, issue().secret)
+    resp = getattr(api, method)(path, {}, format="json")
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "Not found.", "code": "not_found"}
+    assert_documented(resp, method, template)

@@ -5,6 +5,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.utils import timezone
 
 from tests.conftest import bearer
+from tests.contract import assert_documented, served_schema
 from tests.factories import PASSWORD
 from tokens.models import ApiToken
 from webhooks.models import Event
@@ -73,6 +74,28 @@ def test_api_validation_errors_are_specific(api, issue):
     assert resp.status_code == 400 and "scopes" in resp.json()["errors"]
     resp = api.post("/cms/tokens", b"{not json", content_type="application/json")
     assert resp.status_code == 400 and resp.json()["code"] == "parse_error"
+
+
+def test_listed_tokens_carry_every_field_the_schema_requires(api, issue):
+    issue(name="never expires", days=None)
+    used = issue(name="in use")
+    bearer(api, used.secret).get("/cms/tokens")  # records last_used_at
+    resp = api.get("/cms/tokens")
+    schema = served_schema()
+    required = schema.raw_schema["components"]["schemas"]["TokenOut"]["required"]
+    assert {"id", "created_at", "expires_at", "last_used_at", "prefix", "scopes"} <= set(required)
+    rows = resp.json()["results"]
+    assert len(rows) == 2 and all(set(required) <= set(row) for row in rows)
+    assert {row["expires_at"] is None for row in rows} == {True, False}
+    assert_documented(resp, "GET", "/cms/tokens", schema)
+
+
+def test_item_errors_of_list_fields_are_flat_messages(api, issue):
+    bearer(api, issue().secret)
+    resp = api.post("/cms/tokens", {"name": "x", "scopes": ["cms.sdk.read", 7, {}, ["x"]]}, format="json")
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == {"scopes": ["item 2: Not a valid string.", "item 3: Not a valid string."]}
+    assert_documented(resp, "POST", "/cms/tokens")
 
 
 def test_bob_cannot_list_or_revoke_alices_tokens(api, issue, beta):

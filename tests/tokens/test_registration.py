@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import bearer
+from tests.contract import assert_documented, served_schema
 from tests.factories import PASSWORD
 from tokens.models import OAuthClient
 
@@ -106,3 +107,49 @@ def test_register_a_private_key_jwt_client_with_inline_jwks(manager):
     assert resp.status_code == 400 and "at least one key" in resp.json()["error_description"]
     resp = manager.post("/cms/oauth/register", {**body, "jwks_uri": "https://keys.example/jwks"}, format="json")
     assert resp.status_code == 400 and "jwks_uri" in resp.json()["error_description"]
+
+
+def test_rfc7592_answers_are_documented_with_the_registration_token_scheme(manager):
+    """The schema says which bearer RFC 7592 wants, and documents its 401 (a wrong token or
+    an unknown client) on every operation and the 403 of an update that adds scopes."""
+    schema = served_schema()
+    assert schema.raw_schema["components"]["securitySchemes"]["registrationAccessToken"]["scheme"] == "bearer"
+    body = manager.post("/cms/oauth/register", METADATA, format="json").json()
+    uri, path = f"/cms/oauth/register/{body['client_id']}", "/cms/oauth/register/{client_id}"
+    for method in ("GET", "PUT", "DELETE"):
+        operation = schema.raw_schema["paths"][path][method.lower()]
+        assert operation["security"] == [{"registrationAccessToken": []}]
+    stranger = bearer(APIClient(), "not-the-registration-token")
+    for method in ("get", "put", "delete"):
+        refused = getattr(stranger, method)(uri, {**METADATA, "client_id": body["client_id"]}, format="json")
+        assert refused.status_code == 401
+        assert_documented(refused, method, path, schema)
+    rat = bearer(APIClient(), body["registration_access_token"])
+    assert_documented(rat.get(uri), "GET", path, schema)
+    wider = rat.put(uri, {**METADATA, "scope": "cms.fhir.r4.read cms.sdk.read cms.partner.read"}, format="json")
+    assert wider.status_code == 403 and "can only remove scopes" in wider.json()["detail"]
+    assert_documented(wider, "PUT", path, schema)
+    assert_documented(rat.put(uri, {**METADATA, "scope": "cms.sdk.read"}, format="json"), "PUT", path, schema)
+    assert_documented(rat.delete(uri), "DELETE", path, schema)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"grant_types": [{}]},
+        {"grant_types": "client_credentials"},
+        {"grant_types": [["client_credentials"]]},
+        {"client_name": {"en": "export"}},
+        {"scope": ["cms.fhir.r4.read"]},
+        {"token_endpoint_auth_method": ["client_secret_basic"]},
+        {"redirect_uris": [{}]},
+        {"client_id": ["x"]},
+    ],
+)
+def test_odd_json_is_a_documented_400_naming_the_field(manager, change):
+    resp = manager.post("/cms/oauth/register", {**METADATA, **change}, format="json")
+    assert resp.status_code == 400 and resp.json()["error"] in ("invalid_client_metadata", "invalid_redirect_uri")
+    (field,) = change
+    assert all(isinstance(message, str) for message in resp.json()["errors"][field])
+    assert_documented(resp, "POST", "/cms/oauth/register")
+    assert not OAuthClient.objects.exists()

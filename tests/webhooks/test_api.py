@@ -9,6 +9,7 @@ from standardwebhooks.webhooks import Webhook
 
 from audit.models import AuditEvent
 from tests.conftest import bearer
+from tests.contract import assert_documented, served_schema
 from tokens import services as token_services
 from webhooks import services
 from webhooks.delivery import attempt
@@ -205,6 +206,25 @@ def test_test_event_and_delivery_log(alice_api, receiver):
     assert alice_api.get(f"/webhooks/{endpoint_id}/deliveries?event_type=webhook.test").json()["count"] == 1
     bad = alice_api.get(f"/webhooks/{endpoint_id}/deliveries?status=lost")
     assert bad.status_code == 400 and "Use one of: pending, succeeded, failed." in bad.json()["errors"]["status"][0]
+
+
+def test_the_delivery_log_and_its_filter_errors_are_answered_as_documented(alice_api, receiver):
+    """The log is a page of deliveries (each with its attempts), a delivery shows every
+    attempt, and a filter value outside the documented ones is a documented 400."""
+    endpoint_id = create(alice_api, url=receiver.url).json()["id"]
+    delivery_id = alice_api.post(f"/webhooks/{endpoint_id}/test").json()["id"]
+    attempt(Delivery.objects.get(public_id=delivery_id).pk, owner="test")
+    schema = served_schema()
+    log = alice_api.get(f"/webhooks/{endpoint_id}/deliveries")
+    assert log.json()["results"][0]["attempts"] == 1
+    assert_documented(log, "GET", "/webhooks/{endpoint_id}/deliveries", schema)
+    detail = alice_api.get(f"/webhooks/deliveries/{delivery_id}")
+    assert detail.json()["attempt_log"][0]["status_code"] == 200
+    assert_documented(detail, "GET", "/webhooks/deliveries/{delivery_id}", schema)
+    for query, field in [("status=lost", "status"), ("event_type=partner.created", "event_type")]:
+        bad = alice_api.get(f"/webhooks/{endpoint_id}/deliveries?{query}")
+        assert bad.status_code == 400 and bad.json()["errors"][field][0].startswith("Use one of:")
+        assert_documented(bad, "GET", "/webhooks/{endpoint_id}/deliveries", schema)
 
 
 def test_replay_reuses_the_webhook_id(alice_api, receiver):
