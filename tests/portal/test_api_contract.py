@@ -81,7 +81,7 @@ def world(
     Yields the credential for each security scheme."""
     settings.RATE_LIMITS_ENABLED = False  # the fuzzer is one client sending hundreds of requests
     monkeypatch.setattr(socket, "getaddrinfo", public_dns)
-    monkeypatch.setattr("lib.http.get", no_network)
+    monkeypatch.setattr("lib.outbound.get", no_network)
     alice.set_password(PARTNER_PASSWORD)  # partner-login's documented example
     alice.save()
     bearer = issue(scopes=SCOPES).secret
